@@ -158,7 +158,7 @@ static void test_sign_verify_round_trip(void **state)
 static void test_signature_layout(void **state)
 {
     signed_fixture *f = *state;
-    signature_lines lines;
+    signature_lines lines = {0};
     uint8_t blob[74], global[64], digest[64];
     uint8_t message[64 + sizeof PLUGIN_COMMENT];
     size_t length = 0;
@@ -286,7 +286,7 @@ static void test_refuses_untrusted_key(void **state)
 static void test_refuses_edited_trusted_comment(void **state)
 {
     signed_fixture *f = *state;
-    signature_lines lines;
+    signature_lines lines = {0};
     minisign_verified verified;
     static const char *const edits[] = {
         "trusted comment: name=acme version=1.2.4 abi=1.0",
@@ -353,7 +353,7 @@ static void expect_malformed(const signed_fixture *f, const char *text, size_t l
 
 static void expect_line_edit_malformed(const signed_fixture *f, int line, const char *value)
 {
-    signature_lines lines;
+    signature_lines lines = {0};
     split_signature(f->signature, &lines);
     snprintf(lines.line[line], sizeof lines.line[line], "%s", value);
     char *edited = join_signature(&lines);
@@ -364,7 +364,7 @@ static void expect_line_edit_malformed(const signed_fixture *f, int line, const 
 static void test_refuses_malformed_signature_text(void **state)
 {
     signed_fixture *f = *state;
-    signature_lines lines;
+    signature_lines lines = {0};
     minisign_verified verified;
     size_t length = strlen(f->signature);
     char buffer[4 * SIGNATURE_LINE_MAX + 16];
