@@ -415,7 +415,8 @@ static void check_loops(struct finding_list *list, const struct sf_flow *flow,
     static const struct {
         enum rule_index rule;
         const char *what;
-    } kinds[] = {{R_DML_LOOP, "DML"}, {R_SOQL_LOOP, "query"}, {R_ACTION_LOOP, "action"}};
+    } kinds[] = {{R_DML_LOOP, "DML statement"}, {R_SOQL_LOOP, "query"},
+                 {R_ACTION_LOOP, "action call"}};
     char message[512];
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         for (size_t i = 0; i < flow->n_elements; i++) {
@@ -430,7 +431,7 @@ static void check_loops(struct finding_list *list, const struct sf_flow *flow,
             cJSON_AddStringToObject(evidence, "loop", loop);
             add_finding(list, kinds[k].rule, flow->api_name, element->name, evidence,
                   say(message, sizeof message,
-                      "%s '%s' runs once per item of loop '%s': a %s per record spends "
+                      "%s '%s' runs once per item of loop '%s': one %s per item spends "
                       "governor limits",
                       element->tag, element->name, loop, kinds[k].what));
         }

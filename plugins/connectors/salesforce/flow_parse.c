@@ -17,6 +17,7 @@
  * default depth and text limits stay on (no XML_PARSE_HUGE). Errors go to a
  * per-context handler, never to stderr and never through libxml2 globals.
  */
+#define _GNU_SOURCE /* memmem */
 #include "flow_parse.h"
 
 #include "sf_arena.h"
@@ -819,6 +820,18 @@ static xmlDoc *read_document(struct parse_ctx *ctx, const char *data, size_t siz
     return doc;
 }
 
+/* libxml2 keeps no line for a DTD node; find the keyword in the text. */
+static unsigned doctype_line(const char *data, size_t size)
+{
+    const char *found = memmem(data, size, "<!DOCTYPE", 9);
+    if (found == NULL)
+        return 0;
+    unsigned line = 1;
+    for (const char *cursor = data; cursor < found; cursor++)
+        line += *cursor == '\n';
+    return line;
+}
+
 static void parse_document(struct parse_ctx *ctx, const char *data, size_t size)
 {
     xmlDoc *doc = read_document(ctx, data, size);
@@ -826,7 +839,7 @@ static void parse_document(struct parse_ctx *ctx, const char *data, size_t size)
         return;
     const xmlNode *root = xmlDocGetRootElement(doc);
     if (doc->intSubset != NULL || doc->extSubset != NULL)
-        ctx_fail(ctx, SF_PARSE_XML, doc->intSubset != NULL ? node_line((xmlNode *)doc->intSubset) : 0,
+        ctx_fail(ctx, SF_PARSE_XML, doctype_line(data, size),
                  "a DOCTYPE is not allowed in flow metadata");
     else if (root == NULL || strcmp((const char *)root->name, "Flow") != 0)
         ctx_fail(ctx, SF_PARSE_NOT_A_FLOW, root != NULL ? node_line(root) : 0,
