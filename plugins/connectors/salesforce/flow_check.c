@@ -673,31 +673,87 @@ static int is_checked_resource(enum sf_element_kind kind)
            kind == SF_EL_TEXT_TEMPLATE;
 }
 
-/* Does any element but `self` (or start) refer to `name` as a path head? */
-static int is_referenced(const struct sf_flow *flow, const struct sf_element *self,
-                         const char *name)
+/*
+ * Every data reference of the flow by the head of its path (the resource it
+ * names), sorted case-insensitively, so "is X used, and by whom" is a
+ * binary search instead of a scan of every reference for every resource.
+ */
+struct ref_head {
+    const char *path;
+    size_t length;
+    const struct sf_element *owner;
+};
+
+struct ref_index {
+    struct ref_head *heads;
+    size_t n;
+};
+
+static int compare_head_text(const char *a, size_t a_length, const char *b, size_t b_length)
 {
-    size_t length = strlen(name);
+    size_t length = a_length < b_length ? a_length : b_length;
+    int order = strncasecmp(a, b, length);
+    if (order != 0)
+        return order;
+    return (a_length > b_length) - (a_length < b_length);
+}
+
+static int compare_heads(const void *left, const void *right)
+{
+    const struct ref_head *a = left, *b = right;
+    return compare_head_text(a->path, a->length, b->path, b->length);
+}
+
+static int build_ref_index(const struct sf_flow *flow, struct sf_arena *arena,
+                           struct ref_index *index)
+{
+    size_t total = flow->start.n_refs;
+    for (size_t i = 0; i < flow->n_elements; i++)
+        total += flow->elements[i].n_refs;
+    index->heads = sf_arena_array(arena, total + 1, sizeof *index->heads);
+    index->n = 0;
+    if (index->heads == NULL)
+        return -1;
     for (size_t i = 0; i <= flow->n_elements; i++) {
         const struct sf_element *element = i < flow->n_elements ? &flow->elements[i] : &flow->start;
-        if (element == self)
-            continue;
         for (size_t j = 0; j < element->n_refs; j++) {
             const char *path = element->refs[j].path;
-            if (strncasecmp(path, name, length) == 0 && (path[length] == '\0' || path[length] == '.'))
-                return 1;
+            index->heads[index->n++] = (struct ref_head){path, strcspn(path, "."), element};
         }
+    }
+    qsort(index->heads, index->n, sizeof *index->heads, compare_heads);
+    return 0;
+}
+
+/* Is `name` the head of a reference from another element (decisions skipped on request)? */
+static int is_referenced(const struct ref_index *index, const char *name,
+                         const struct sf_element *self, int skip_decisions)
+{
+    struct ref_head key = {name, strlen(name), NULL};
+    size_t low = 0, high = index->n;
+    while (low < high) {   /* first entry not below key */
+        size_t middle = low + (high - low) / 2;
+        if (compare_heads(&index->heads[middle], &key) < 0)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    for (size_t i = low; i < index->n && compare_heads(&index->heads[i], &key) == 0; i++) {
+        const struct sf_element *owner = index->heads[i].owner;
+        if (owner != self && !(skip_decisions && owner->kind == SF_EL_DECISION))
+            return 1;
     }
     return 0;
 }
 
-static void check_unused(struct finding_list *list, const struct sf_flow *flow)
+static void check_unused(struct finding_list *list, const struct sf_flow *flow,
+                         const struct ref_index *index)
 {
     char message[512];
     for (size_t i = 0; i < flow->n_elements; i++) {
         const struct sf_element *element = &flow->elements[i];
-        if (!is_checked_resource(element->kind) || element->name == NULL ||
-            is_referenced(flow, element, element->name))
+        if (!is_checked_resource(element->kind) || element->name[0] == '\0' ||
+            is_referenced(index, element->name, element, 0))
             continue;
         add_finding(list, R_UNUSED_VARIABLE, flow->api_name, element->name, element_evidence(element),
               say(message, sizeof message, "%s '%s' is declared but never used", element->tag,
@@ -754,33 +810,34 @@ static void check_inactive(struct finding_list *list, const struct sf_flow *flow
               flow->status != NULL ? flow->status : "missing"));
 }
 
-/* One finding per element (or start) with all of its missing references. */
+/*
+ * One finding per element (or start) with all of its missing references;
+ * the parser records them element by element, so each element's are adjacent.
+ */
 static void check_missing_refs(struct finding_list *list, const struct sf_flow *flow)
 {
     char message[512];
-    for (size_t i = 0; i < flow->n_missing; i++) {
+    size_t i = 0;
+    while (i < flow->n_missing) {
         const struct sf_missing_ref *first = &flow->missing[i];
-        int seen_before = 0;
-        for (size_t k = 0; k < i; k++)
-            seen_before |= strcmp(flow->missing[k].from, first->from) == 0;
-        if (seen_before)
-            continue;
         cJSON *evidence = cJSON_CreateObject();
         cJSON *references = cJSON_AddArrayToObject(evidence, "references");
-        for (size_t k = i; k < flow->n_missing; k++) {
-            if (strcmp(flow->missing[k].from, first->from) != 0)
-                continue;
+        for (; i < flow->n_missing && flow->missing[i].from_start == first->from_start &&
+               strcmp(flow->missing[i].from, first->from) == 0;
+             i++) {
             cJSON *entry = cJSON_CreateObject();
-            cJSON_AddStringToObject(entry, "reference", flow->missing[k].reference);
-            cJSON_AddStringToObject(entry, "kind", flow->missing[k].kind == SF_MISSING_CONNECTOR
+            cJSON_AddStringToObject(entry, "reference", flow->missing[i].reference);
+            cJSON_AddStringToObject(entry, "kind", flow->missing[i].kind == SF_MISSING_CONNECTOR
                                                        ? "connector" : "data");
-            cJSON_AddNumberToObject(entry, "line", flow->missing[k].line);
+            cJSON_AddNumberToObject(entry, "line", flow->missing[i].line);
             cJSON_AddItemToArray(references, entry);
         }
-        int is_start = strcmp(first->from, "start") == 0 && sf_flow_find(flow, "start") == NULL;
-        add_finding(list, R_MISSING_REFERENCE, flow->api_name, is_start ? NULL : first->from, evidence,
-              say(message, sizeof message, "'%s' refers to '%s', which the flow does not declare",
-                  first->from, first->reference));
+        add_finding(list, R_MISSING_REFERENCE, flow->api_name,
+                    first->from_start ? NULL : first->from,
+                    evidence,
+                    say(message, sizeof message,
+                        "'%s' refers to '%s', which the flow does not declare", first->from,
+                        first->reference));
     }
 }
 
@@ -905,21 +962,8 @@ static int decision_checks(const struct sf_flow *flow, const char *output)
     return 0;
 }
 
-static int used_outside_decisions(const struct sf_flow *flow, const struct sf_element *lookup,
-                                  const char *output)
-{
-    for (size_t i = 0; i < flow->n_elements; i++) {
-        const struct sf_element *element = &flow->elements[i];
-        if (element == lookup || element->kind == SF_EL_DECISION)
-            continue;
-        for (size_t j = 0; j < element->n_refs; j++)
-            if (path_names(element->refs[j].path, output))
-                return 1;
-    }
-    return 0;
-}
-
-static void check_null_handlers(struct finding_list *list, const struct sf_flow *flow)
+static void check_null_handlers(struct finding_list *list, const struct sf_flow *flow,
+                                const struct ref_index *index)
 {
     char message[512];
     for (size_t i = 0; i < flow->n_elements; i++) {
@@ -928,7 +972,7 @@ static void check_null_handlers(struct finding_list *list, const struct sf_flow 
             continue;
         const char *output = element->output_reference != NULL ? element->output_reference
                                                                : element->name;
-        if (output == NULL || !used_outside_decisions(flow, element, output) ||
+        if (output == NULL || !is_referenced(index, output, element, 1) ||
             decision_checks(flow, output))
             continue;
         cJSON *evidence = element_evidence(element);
@@ -957,7 +1001,9 @@ struct sf_findings *sf_flow_check(const struct sf_flow *flow,
         return NULL;
     struct sf_arena *scratch = sf_arena_new();
     struct flow_graph graph;
-    if (scratch == NULL || build_graph(flow, scratch, &graph) != 0) {
+    struct ref_index index;
+    if (scratch == NULL || build_graph(flow, scratch, &graph) != 0 ||
+        build_ref_index(flow, scratch, &index) != 0) {
         sf_arena_free(scratch);
         sf_findings_free(findings);
         return NULL;
@@ -972,7 +1018,7 @@ struct sf_findings *sf_flow_check(const struct sf_flow *flow,
     check_trigger_filter(&list, flow);
     check_api_version(&list, flow, options);
     check_description(&list, flow);
-    check_unused(&list, flow);
+    check_unused(&list, flow, &index);
     check_unreachable(&list, flow, &graph);
     check_all_fields(&list, flow);
     check_inactive(&list, flow);
@@ -980,7 +1026,7 @@ struct sf_findings *sf_flow_check(const struct sf_flow *flow,
     check_copied_names(&list, flow);
     check_complexity(&list, flow, options);
     check_dml_on_back(&list, flow, &graph);
-    check_null_handlers(&list, flow);
+    check_null_handlers(&list, flow, &index);
     int failed = sf_arena_failed(scratch) || sf_arena_failed(findings->arena);
     sf_arena_free(scratch);
     if (failed) {

@@ -443,7 +443,7 @@ static void map_record_update(struct map_ctx *ctx, const struct sf_element *elem
     const char *object = filters_select_triggering_record(ctx, element) ? NULL : element->object;
     size_t added = 0;
     for (size_t i = 0; i < element->n_items; i++) {
-        if (element->items[i].kind != SF_ITEM_INPUT_ASSIGNMENT)
+        if (element->items[i].kind != SF_ITEM_INPUT_ASSIGNMENT || element->items[i].target == NULL)
             continue;
         add_set_field(ctx, element->items[i].target, &element->items[i].value, NULL, object);
         added++;
@@ -461,7 +461,7 @@ static void map_record_create(struct map_ctx *ctx, const struct sf_element *elem
         object = element->input_reference;
     add_call(ctx, "create", object);
     for (size_t i = 0; i < element->n_items; i++)
-        if (element->items[i].kind == SF_ITEM_INPUT_ASSIGNMENT)
+        if (element->items[i].kind == SF_ITEM_INPUT_ASSIGNMENT && element->items[i].target != NULL)
             add_set_field(ctx, element->items[i].target, &element->items[i].value, NULL,
                           object != NULL ? object : "");
 }

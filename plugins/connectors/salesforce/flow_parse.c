@@ -647,6 +647,8 @@ static void parse_top_level(struct parse_ctx *ctx, const xmlNode *root)
                 avec_push(ctx, &elements, sizeof *element, SF_FLOW_MAX_ELEMENTS);
             if (element != NULL)
                 parse_element(ctx, element, child, kind);
+            if (element != NULL && element->name == NULL)
+                element->name = "";
         } else if (!parse_unknown(ctx, &elements, child)) {
             flow->n_ignored_tags++;
         }
@@ -719,7 +721,8 @@ static void add_missing(struct parse_ctx *ctx, struct avec *missing, enum sf_mis
 {
     struct sf_missing_ref *entry = avec_push(ctx, missing, sizeof *entry, SIZE_MAX);
     if (entry != NULL)
-        *entry = (struct sf_missing_ref){kind, from, reference, line};
+        *entry = (struct sf_missing_ref){kind, from == NULL, from != NULL ? from : "start",
+                                         reference, line};
 }
 
 /* A data path names a resource by its first segment; $globals are built in. */
@@ -737,7 +740,7 @@ static int data_ref_resolves(struct parse_ctx *ctx, const char *path)
 static void resolve_element(struct parse_ctx *ctx, struct avec *missing,
                             const struct sf_element *element)
 {
-    const char *from = element->kind == SF_EL_START ? "start" : element->name;
+    const char *from = element->kind == SF_EL_START ? NULL : element->name;
     for (size_t i = 0; i < element->n_links; i++)
         if (sf_flow_find(ctx->flow, element->links[i].target) == NULL)
             add_missing(ctx, missing, SF_MISSING_CONNECTOR, from, element->links[i].target,
@@ -754,7 +757,7 @@ static void resolve_references(struct parse_ctx *ctx)
     struct avec missing = {0};
     if (flow->start_element_reference != NULL &&
         sf_flow_find(flow, flow->start_element_reference) == NULL)
-        add_missing(ctx, &missing, SF_MISSING_CONNECTOR, "start", flow->start_element_reference,
+        add_missing(ctx, &missing, SF_MISSING_CONNECTOR, NULL, flow->start_element_reference,
                     0);
     if (flow->start_info.present)
         resolve_element(ctx, &missing, &flow->start);

@@ -146,7 +146,7 @@ enum sf_element_kind {
 struct sf_element {
     enum sf_element_kind kind;
     const char *tag;            /* the element's tag, e.g. "recordUpdates" */
-    const char *name;           /* API name; NULL only for start */
+    const char *name;           /* API name; "" when missing; NULL only for start */
     const char *label;
     const char *description;
     unsigned line;
@@ -217,6 +217,7 @@ enum sf_missing_kind { SF_MISSING_CONNECTOR = 0, SF_MISSING_DATA };
 
 struct sf_missing_ref {
     enum sf_missing_kind kind;
+    int from_start;             /* from <start> or startElementReference */
     const char *from;           /* element name, or "start" */
     const char *reference;      /* the path as written */
     unsigned line;
