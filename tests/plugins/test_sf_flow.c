@@ -895,6 +895,30 @@ static void test_unknown_elements_are_kept_or_ignored(void **state)
     sf_flow_free(flow);
 }
 
+/* Found by fuzzing: an element without <name> that refers to nothing. */
+static void test_unnamed_element_is_safe(void **state)
+{
+    (void)state;
+    char *xml = start_flow(
+        "",
+        "<assignments><label>no name</label><connector><targetReference>Nowhere"
+        "</targetReference></connector></assignments><recordUpdates><inputReference>x"
+        "</inputReference><inputAssignments><value><stringValue>v</stringValue></value>"
+        "</inputAssignments></recordUpdates>");
+    struct sf_flow *flow = parse_text(xml, "Unnamed.flow-meta.xml");
+    free(xml);
+    assert_string_equal(flow->elements[0].name, "");
+    assert_null(sf_flow_find(flow, ""));
+    /* Both missing references share the finding key (empty subject): one finding. */
+    assert_findings(flow, NULL, "SF001 ; SF013 ; SF013 ; SF016 ");
+    assert_int_equal(flow->n_missing, 2);
+    struct sf_mapping *mapping = sf_flow_map(flow);
+    assert_int_equal(mapping->automation.n_actions, 1);
+    assert_string_equal(mapping->automation.actions[0].target, "update:x");
+    sf_mapping_free(mapping);
+    sf_flow_free(flow);
+}
+
 static void test_event_json_edges(void **state)
 {
     (void)state;
@@ -942,6 +966,7 @@ int main(void)
         cmocka_unit_test(test_rejects_doctype_and_other_roots),
         cmocka_unit_test(test_size_and_count_caps),
         cmocka_unit_test(test_unknown_elements_are_kept_or_ignored),
+        cmocka_unit_test(test_unnamed_element_is_safe),
         cmocka_unit_test(test_event_json_edges),
     };
     return cmocka_run_group_tests_name("sf_flow", tests, NULL, NULL);
