@@ -1066,19 +1066,33 @@ static int is_human_stable(const gen_user *u)
     return (u->flags & USER_STABLE) && !(u->flags & (USER_SERVICE | USER_PLANTED)) && u->active;
 }
 
-/* Author: a stable human who does not own the automation (falls back to a
- * non-system owner); first approver: a human owner other than the author;
- * second: any other stable human. */
+static int human_owner_besides(const gen_system *s, const gen_automation *a, int user)
+{
+    for (int r = 0; r < ROLE_COUNT; r++)
+        if (a->owners[r] >= 0 && a->owners[r] != user && is_human_stable(&s->users[a->owners[r]]))
+            return 1;
+    return 0;
+}
+
+/* Author: a stable human who does not own the automation (else an owner,
+ * when another human owner can approve); first approver: a human owner other
+ * than the author; second: any other stable human. */
 static int pick_approval(gen_sim *sim, const gen_system *s, const gen_automation *a, int *author,
                          int *ap1, int *ap2)
 {
     gen_rng *g = &sim->rng_ops;
     *author = *ap1 = *ap2 = -1;
     int n = 0;
-    for (int i = 0; i < s->nusers; i++) {
-        int owns = i == a->owners[0] || i == a->owners[1] || i == a->owners[2];
-        if (is_human_stable(&s->users[i]) && !owns && gen_rng_below(g, (uint32_t)++n) == 0)
-            *author = i;
+    for (int pass = 0; pass < 2 && *author < 0; pass++) {
+        for (int i = 0; i < s->nusers; i++) {
+            int owns = i == a->owners[0] || i == a->owners[1] || i == a->owners[2];
+            if (!is_human_stable(&s->users[i]) || (owns && pass == 0))
+                continue;
+            if (pass == 1 && !human_owner_besides(s, a, i))
+                continue;
+            if (gen_rng_below(g, (uint32_t)++n) == 0)
+                *author = i;
+        }
     }
     n = 0;
     for (int r = 0; r < ROLE_COUNT; r++) {
@@ -1219,8 +1233,12 @@ static void night_ops(gen_sim *sim, gen_system *s)
         modify_one(sim, s, night + 3600 + gen_rng_below(g, 7200));
     for (int i = 0; i < s->nautos; i++) {
         gen_automation *a = &s->autos[i];
-        if (a->active && a->next_review_day <= sim->day)
-            sim_emit_approved_change(sim, s, i, night + gen_rng_below(g, 3 * 3600));
+        if (a->active && a->next_review_day <= sim->day &&
+            sim_emit_approved_change(sim, s, i, night + gen_rng_below(g, 3 * 3600)) != 0) {
+            fprintf(stderr, "crmgov-gen: warning: %s/%s has no valid approvers, review skipped\n",
+                    s->id, a->id);
+            a->next_review_day = sim->day + sim->w->opt.review_days;
+        }
     }
 }
 

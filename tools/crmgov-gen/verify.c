@@ -37,6 +37,7 @@
 #define CONVERSION_WINDOW_DAYS 28
 #define CONVERSION_MIN_N 30
 #define CONVERSION_Z (-3.0)
+#define CONVERSION_MATURITY_DAYS 21
 #define REPORT_LIMIT 40
 
 /* ---- a string-keyed hash map ---------------------------------------------- */
@@ -880,7 +881,7 @@ static void check_failures_and_spikes(verifier *v, v_system *s, v_auto *a)
         int32_t first = (int32_t)(a->first_seen / DAY);
         if (from < first)
             from = first;
-        if (day - from < 7)
+        if (day - from < 28) /* a 28-day mean needs 28 days: the pipeline ramps up first */
             continue;
         uint64_t sum = 0;
         for (size_t j = 0; j < i; j++)
@@ -899,11 +900,15 @@ static void check_conversion(verifier *v, v_system *s, v_auto *a)
     if (a->ntouched == 0)
         return;
     int32_t first = a->touched_day[0];
+    /* a deal needs up to ~15 days to close: judge only matured touches */
+    int32_t last_mature = (int32_t)(v->now / DAY) - CONVERSION_MATURITY_DAYS;
     size_t base_n = 0, base_won = 0, i = 0;
-    while (i < a->ntouched) {
+    while (i < a->ntouched && a->touched_day[i] <= last_mature) {
         int32_t bucket = (a->touched_day[i] - first) / CONVERSION_WINDOW_DAYS;
         size_t n = 0, won = 0;
-        for (; i < a->ntouched && (a->touched_day[i] - first) / CONVERSION_WINDOW_DAYS == bucket; i++) {
+        for (; i < a->ntouched && a->touched_day[i] <= last_mature &&
+               (a->touched_day[i] - first) / CONVERSION_WINDOW_DAYS == bucket;
+             i++) {
             n++;
             won += hm_get(&s->won, a->touched[i]) != NULL;
         }
