@@ -13,7 +13,9 @@
  * declared names and the unresolved ones are recorded for the checks.
  *
  * Safety: XML_PARSE_NONET, no XML_PARSE_NOENT (no entity substitution), no
- * DTD loading, and a document with a DOCTYPE is refused outright; libxml2's
+ * DTD loading, and a document with a DOCTYPE is refused outright (a raw
+ * "<!DOCTYPE" anywhere, even in a comment or CDATA, before libxml2 runs, and
+ * any DTD libxml2 still reports afterwards); libxml2's
  * default depth and text limits stay on (no XML_PARSE_HUGE). Errors go to a
  * per-context handler, never to stderr and never through libxml2 globals.
  */
@@ -837,6 +839,12 @@ static unsigned doctype_line(const char *data, size_t size)
 
 static void parse_document(struct parse_ctx *ctx, const char *data, size_t size)
 {
+    /* Refused before libxml2 sees it, so no entity declaration is ever parsed. */
+    unsigned doctype = doctype_line(data, size);
+    if (doctype != 0) {
+        ctx_fail(ctx, SF_PARSE_XML, doctype, "a DOCTYPE is not allowed in flow metadata");
+        return;
+    }
     xmlDoc *doc = read_document(ctx, data, size);
     if (doc == NULL)
         return;
