@@ -895,6 +895,23 @@ static void test_unknown_elements_are_kept_or_ignored(void **state)
     sf_flow_free(flow);
 }
 
+/* Metadata is UTF-8 whatever the declaration says; other encodings are refused. */
+static void test_encoding_is_utf8(void **state)
+{
+    (void)state;
+    static const char latin_label[] =
+        "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n"
+        "<Flow><label>Caf\xc3\xa9</label></Flow>";
+    struct sf_flow *flow = parse_text(latin_label, "Cafe.flow-meta.xml");
+    assert_string_equal(flow->label, "Caf\xc3\xa9");
+    sf_flow_free(flow);
+    static const char ucs4[] = "\x00\x00\x00<\x00\x00\x00F\xff\xff\xff\xff";
+    struct sf_parse_error error;
+    assert_null(sf_flow_parse_buffer(ucs4, sizeof ucs4 - 1, "u.flow", &error));
+    assert_int_equal(error.status, SF_PARSE_XML);
+    assert_memory_equal(error.message, "u.flow:1: malformed XML: ", 25);
+}
+
 /* Found by fuzzing: an element without <name> that refers to nothing. */
 static void test_unnamed_element_is_safe(void **state)
 {
@@ -966,6 +983,7 @@ int main(void)
         cmocka_unit_test(test_rejects_doctype_and_other_roots),
         cmocka_unit_test(test_size_and_count_caps),
         cmocka_unit_test(test_unknown_elements_are_kept_or_ignored),
+        cmocka_unit_test(test_encoding_is_utf8),
         cmocka_unit_test(test_unnamed_element_is_safe),
         cmocka_unit_test(test_event_json_edges),
     };

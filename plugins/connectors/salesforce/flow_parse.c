@@ -808,8 +808,13 @@ static xmlDoc *read_document(struct parse_ctx *ctx, const char *data, size_t siz
     parser->sax->error = NULL;
     parser->vctxt.error = NULL;
     parser->vctxt.warning = NULL;
-    xmlDoc *doc = xmlCtxtReadMemory(parser, data, (int)size, ctx->display_name, NULL,
-                                    XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA);
+    /*
+     * Flow metadata is UTF-8. Forcing it keeps libxml2 away from its iconv
+     * converters, whose failures it reports on stderr, not to this context.
+     */
+    xmlDoc *doc = xmlCtxtReadMemory(parser, data, (int)size, ctx->display_name, "UTF-8",
+                                    XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA |
+                                        XML_PARSE_IGNORE_ENC);
     if (doc == NULL) {
         const xmlError *last = xmlCtxtGetLastError(parser);
         char reason[160] = "not well-formed XML";
