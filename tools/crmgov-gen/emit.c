@@ -13,6 +13,7 @@ void emit_init(emitter *e, FILE *out, FILE *copy, uint64_t max_lines)
     e->out = out;
     e->copy = copy;
     e->max_lines = max_lines;
+    e->last_at = INT64_MIN;
     gen_clock_text_init(&e->clock);
     gen_buf_grow(&e->outbuf, OUTBUF_SIZE);
 }
@@ -71,8 +72,9 @@ static void drain_outbuf(emitter *e)
     e->outbuf.len = 0;
 }
 
-static void write_line(emitter *e, const char *text, size_t len)
+static void write_line(emitter *e, int64_t at, const char *text, size_t len)
 {
+    e->last_at = at;
     if (e->outbuf.len + len > e->outbuf.cap)
         drain_outbuf(e);
     gen_buf_put(&e->outbuf, text, len);
@@ -106,7 +108,7 @@ void emit_flush_before(emitter *e, int64_t before)
     qsort(e->refs, e->nrefs, sizeof *e->refs, ref_cmp);
     size_t i = 0;
     for (; i < e->nrefs && e->refs[i].at < before && !e->full; i++)
-        write_line(e, e->arena.data + e->refs[i].off, e->refs[i].len);
+        write_line(e, e->refs[i].at, e->arena.data + e->refs[i].off, e->refs[i].len);
     if (e->full) {
         e->nrefs = 0;
         e->arena.len = 0;

@@ -37,6 +37,7 @@ typedef struct emitter {
     FILE *copy;        /* may be NULL */
     gen_buf outbuf;
     uint64_t written;
+    int64_t last_at;    /* `at` of the last line written; INT64_MIN before */
     uint64_t max_lines; /* 0 = unlimited */
     int full;           /* cap reached: stop generating */
     int io_error;

@@ -62,11 +62,15 @@ typedef struct cli {
 static int parse_count(const char *name, const char *text, long long lo, long long hi, long long *out)
 {
     char *end;
+    if (!text) {
+        fprintf(stderr, "crmgov-gen: %s needs a value\n", name);
+        return -1;
+    }
     errno = 0;
-    long long v = text ? strtoll(text, &end, 10) : 0;
-    if (!text || errno || *end || end == text || v < lo || v > hi) {
+    long long v = strtoll(text, &end, 10);
+    if (errno || *end || end == text || v < lo || v > hi) {
         fprintf(stderr, "crmgov-gen: %s wants an integer in [%lld, %lld], got '%s'\n", name, lo,
-                hi, text ? text : "");
+                hi, text);
         return -1;
     }
     *out = v;
@@ -160,7 +164,9 @@ static int parse_args(int argc, char **argv, cli *c)
             }
         }
         if (rc != 0) {
-            if (!v)
+            if (!v && strncmp(a, "--", 2) != 0)
+                fprintf(stderr, "crmgov-gen: %s needs a value\n", a);
+            else if (!v && (!strcmp(a, "--answer-key") || !strcmp(a, "--check") || !strcmp(a, "--expect")))
                 fprintf(stderr, "crmgov-gen: %s needs a value\n", a);
             return -1;
         }
@@ -226,9 +232,12 @@ static int generate(cli *c)
         snprintf(err, sizeof err, "write error on output");
         rc = -1;
     }
+    int64_t em_last_at = em.last_at;
     emit_free(&em);
     if (rc != 0)
         goto done;
+    /* findings planted after the last written event never happened */
+    plant_key_prune(&key, em_last_at);
     plant_key_sort(&key);
     if (c->opt.answer_key && plant_key_write(&key, c->opt.answer_key) != 0) {
         snprintf(err, sizeof err, "cannot write answer key %s", c->opt.answer_key);

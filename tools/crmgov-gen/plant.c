@@ -39,6 +39,26 @@ static char *dup_or_null(const char *s)
 void plant_expect(plant_key *key, const char *rule, const char *system, const char *automation,
                   const char *subject)
 {
+    plant_expect_at(key, INT64_MIN, rule, system, automation, subject);
+}
+
+void plant_key_prune(plant_key *key, int64_t last_at)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < key->n; i++) {
+        if (key->items[i].from > last_at) {
+            free(key->items[i].automation);
+            free(key->items[i].subject);
+            continue;
+        }
+        key->items[kept++] = key->items[i];
+    }
+    key->n = kept;
+}
+
+void plant_expect_at(plant_key *key, int64_t from, const char *rule, const char *system,
+                     const char *automation, const char *subject)
+{
     if (key->n == key->cap) {
         size_t cap = key->cap ? key->cap * 2 : 16;
         plant_expectation *p = realloc(key->items, cap * sizeof *p);
@@ -50,6 +70,7 @@ void plant_expect(plant_key *key, const char *rule, const char *system, const ch
         key->cap = cap;
     }
     plant_expectation *e = &key->items[key->n++];
+    e->from = from;
     snprintf(e->rule, sizeof e->rule, "%s", rule);
     snprintf(e->system, sizeof e->system, "%s", system);
     e->automation = dup_or_null(automation);

@@ -28,6 +28,7 @@
 #define CRMGOV_GEN_PLANT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rng.h"
 #include "world.h"
@@ -35,6 +36,7 @@
 struct gen_sim;
 
 typedef struct plant_expectation {
+    int64_t from;     /* expected only if the stream reaches this time */
     char rule[16];
     char system[16];
     char *automation; /* NULL = JSON null */
@@ -68,6 +70,12 @@ size_t plant_registry(const gen_planter **out, size_t max);
 /* Records an expected finding (strings are copied; NULL means null). */
 void plant_expect(plant_key *key, const char *rule, const char *system, const char *automation,
                   const char *subject);
+/* The same, for a problem that only exists once the stream reaches `from`
+ * (epoch seconds): with --events cutting the stream earlier, it is dropped. */
+void plant_expect_at(plant_key *key, int64_t from, const char *rule, const char *system,
+                     const char *automation, const char *subject);
+/* Drops the expectations whose time was never reached. */
+void plant_key_prune(plant_key *key, int64_t last_at);
 /* Sorts by rule, system, automation, subject (null first) and removes
  * duplicates. */
 void plant_key_sort(plant_key *key);

@@ -15,6 +15,9 @@
 #include "plant.h"
 #include "sim.h"
 
+#define OWN003_DAY 3
+#define OWN003_SECOND (10 * 3600)
+
 typedef struct own003_state {
     char system[16];
     int user;
@@ -46,19 +49,20 @@ static int own003_prepare(gen_world *w, gen_rng *rng, plant_key *key, void **sta
     snprintf(st->system, sizeof st->system, "%s", s->id);
     st->user = user;
     *state = st;
-    plant_expect(key, "OWN003", s->id, a->id, s->users[user].id);
+    int64_t deactivated_at = (w->opt.start_day + OWN003_DAY) * 86400 + OWN003_SECOND;
+    plant_expect_at(key, deactivated_at, "OWN003", s->id, a->id, s->users[user].id);
     return 0;
 }
 
 static int own003_on_day(gen_world *w, struct gen_sim *sim, int day, void *state)
 {
     own003_state *st = state;
-    if (!st || day != 3)
+    if (!st || day != OWN003_DAY)
         return 0;
     gen_system *s = world_find_system(w, st->system);
     if (!s)
         return -1;
-    sim_set_user_active(sim, s, st->user, 0, sim_day_start(sim, day) + 10 * 3600);
+    sim_set_user_active(sim, s, st->user, 0, sim_day_start(sim, day) + OWN003_SECOND);
     return 0;
 }
 
