@@ -1,0 +1,89 @@
+/*
+ * arena.c -- chunked bump allocation; see arena.h.
+ *
+ * Chunks double in size so a large event costs O(log n) mallocs. Allocations
+ * larger than half the next chunk get a chunk of their own, so one huge
+ * string does not waste the rest of a chunk.
+ */
+#include "arena.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+struct arena_chunk {
+    struct arena_chunk *next;
+    size_t size;
+    max_align_t data[];
+};
+
+void arena_init(struct arena *a, size_t first_size)
+{
+    memset(a, 0, sizeof(*a));
+    a->next_size = first_size < 256 ? 256 : first_size;
+}
+
+static void add_chunk(struct arena *a, size_t min)
+{
+    size_t size = a->next_size;
+    if (size < min)
+        size = min;
+    struct arena_chunk *c = xmalloc(sizeof(*c) + size);
+    c->next = a->chunks;
+    c->size = size;
+    a->chunks = c;
+    a->cur = (char *)c->data;
+    a->left = size;
+    if (a->next_size < (1u << 20))
+        a->next_size *= 2;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    if (n == 0)
+        n = 8;
+    if (n > a->left)
+        add_chunk(a, n);
+    void *p = a->cur;
+    a->cur += n;
+    a->left -= n;
+    memset(p, 0, n);
+    return p;
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+    char *p = arena_alloc(a, n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *arena_strdup(struct arena *a, const char *s)
+{
+    return s ? arena_strndup(a, s, strlen(s)) : NULL;
+}
+
+void arena_free(struct arena *a)
+{
+    struct arena_chunk *c = a->chunks;
+    while (c) {
+        struct arena_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    a->chunks = NULL;
+    a->cur = NULL;
+    a->left = 0;
+}
+
+size_t arena_footprint(const struct arena *a)
+{
+    size_t total = 0;
+    for (const struct arena_chunk *c = a->chunks; c; c = c->next)
+        total += sizeof(*c) + c->size;
+    return total;
+}

@@ -1,0 +1,120 @@
+/*
+ * bus.c -- a ring buffer guarded by one mutex and two condition variables;
+ * see bus.h. Items are copied in and out by value, so the ring owns no
+ * pointers between a push and the matching pop.
+ */
+#include "bus.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "event.h"
+#include "util.h"
+
+void bus_init(struct bus *b, size_t capacity)
+{
+    memset(b, 0, sizeof(*b));
+    b->cap = capacity ? capacity : 1;
+    b->ring = xcalloc(b->cap, sizeof(*b->ring));
+    pthread_mutex_init(&b->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&b->not_full, &attr);
+    pthread_cond_init(&b->not_empty, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+void bus_item_free(struct bus_item *item)
+{
+    event_box_free(item->event);
+    free(item->source);
+    free(item->reason);
+    free(item->raw);
+    free(item->key);
+    free(item->value);
+    memset(item, 0, sizeof(*item));
+}
+
+void bus_destroy(struct bus *b)
+{
+    for (size_t i = 0; i < b->count; i++)
+        bus_item_free(&b->ring[(b->head + i) % b->cap]);
+    free(b->ring);
+    pthread_mutex_destroy(&b->lock);
+    pthread_cond_destroy(&b->not_full);
+    pthread_cond_destroy(&b->not_empty);
+    memset(b, 0, sizeof(*b));
+}
+
+int bus_push(struct bus *b, struct bus_item *item)
+{
+    pthread_mutex_lock(&b->lock);
+    if (b->count == b->cap && !b->closed)
+        b->blocked++;
+    while (b->count == b->cap && !b->closed)
+        pthread_cond_wait(&b->not_full, &b->lock);
+    if (b->closed) {
+        pthread_mutex_unlock(&b->lock);
+        return -1;
+    }
+    b->ring[(b->head + b->count) % b->cap] = *item;
+    b->count++;
+    b->pushed++;
+    pthread_cond_signal(&b->not_empty);
+    pthread_mutex_unlock(&b->lock);
+    memset(item, 0, sizeof(*item));
+    return 0;
+}
+
+static void deadline_after(struct timespec *ts, int ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+size_t bus_pop(struct bus *b, struct bus_item *out, size_t max, int wait_ms)
+{
+    struct timespec deadline;
+    deadline_after(&deadline, wait_ms);
+    pthread_mutex_lock(&b->lock);
+    while (b->count == 0 && !b->closed) {
+        if (pthread_cond_timedwait(&b->not_empty, &b->lock, &deadline) == ETIMEDOUT)
+            break;
+    }
+    size_t n = 0;
+    while (n < max && b->count > 0) {
+        out[n++] = b->ring[b->head];
+        memset(&b->ring[b->head], 0, sizeof(b->ring[b->head]));
+        b->head = (b->head + 1) % b->cap;
+        b->count--;
+    }
+    if (n)
+        pthread_cond_broadcast(&b->not_full);
+    pthread_mutex_unlock(&b->lock);
+    return n;
+}
+
+void bus_close(struct bus *b)
+{
+    pthread_mutex_lock(&b->lock);
+    b->closed = 1;
+    pthread_cond_broadcast(&b->not_full);
+    pthread_cond_broadcast(&b->not_empty);
+    pthread_mutex_unlock(&b->lock);
+}
+
+int bus_closed_and_empty(struct bus *b)
+{
+    pthread_mutex_lock(&b->lock);
+    int r = b->closed && b->count == 0;
+    pthread_mutex_unlock(&b->lock);
+    return r;
+}

@@ -1,0 +1,35 @@
+/*
+ * core_options.c -- the options of the [core] section, declared in the same
+ * table format plugins use, so they are checked, documented and turned into a
+ * schema by the same code.
+ */
+#include "runtime.h"
+
+#ifndef CRMGOV_PLUGIN_DIR
+#define CRMGOV_PLUGIN_DIR "/usr/local/lib/crmgov/plugins"
+#endif
+
+const struct crmgov_option core_options[] = {
+    { .name = "database", .type = CRMGOV_OPT_STRING, .default_value = "crmgov.db",
+      .doc = "SQLite file holding everything durable (relative to this file)",
+      .example = "/var/lib/crmgov/crmgov.db" },
+    { .name = "plugin_dir", .type = CRMGOV_OPT_STRING, .default_value = CRMGOV_PLUGIN_DIR,
+      .doc = "folder holding plugin .so files (relative to this file)",
+      .example = "/usr/local/lib/crmgov/plugins" },
+    { .name = "include", .type = CRMGOV_OPT_LIST,
+      .doc = "comma-separated globs of more INI files to read (relative to this file)",
+      .example = "conf.d/*.ini" },
+    { .name = "log_level", .type = CRMGOV_OPT_ENUM, .default_value = "info",
+      .allowed = "error|warn|info|debug", .doc = "least severe message that is logged" },
+    { .name = "log_format", .type = CRMGOV_OPT_ENUM, .default_value = "text",
+      .allowed = "text|json", .doc = "log lines as text or as JSON objects" },
+    { .name = "tick", .type = CRMGOV_OPT_DURATION, .default_value = "1m", .min = "1s",
+      .max = "1d", .doc = "event-time interval at which layers get a tick" },
+    { .name = "batch_size", .type = CRMGOV_OPT_INT, .default_value = "8192", .min = "1",
+      .max = "1000000", .doc = "most events applied in one store transaction" },
+    { .name = "queue_size", .type = CRMGOV_OPT_INT, .default_value = "16384", .min = "16",
+      .max = "10000000", .doc = "events waiting for the dispatcher before producers block" },
+    { .name = "retention", .type = CRMGOV_OPT_DURATION, .default_value = "90d", .min = "1d",
+      .doc = "how long raw executions are kept (daily aggregates are kept forever)" },
+    CRMGOV_OPTIONS_END
+};

@@ -1,0 +1,463 @@
+/*
+ * dispatch.c -- the dispatcher thread and what it does to each item; see
+ * dispatch.h.
+ *
+ * Failure policy: a subscriber that returns an error is logged and the batch
+ * goes on (one bad rule must not stop ingestion). A store error is different:
+ * the batch is rolled back, the run stops, and because the connectors'
+ * checkpoints were in that batch, the next start reads the same input again.
+ */
+#include "dispatch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "event.h"
+#include "log.h"
+#include "names.h"
+#include "runtime.h"
+#include "timeutil.h"
+
+#define FINDING_CASCADE_LIMIT 100000
+
+void dispatcher_init(struct dispatcher *d, struct runtime *rt, size_t queue, size_t batch,
+                     int64_t tick_ms)
+{
+    memset(d, 0, sizeof(*d));
+    d->rt = rt;
+    d->batch_size = batch ? batch : 1;
+    d->tick_ms = tick_ms > 0 ? tick_ms : MS_PER_MINUTE;
+    d->next_tick = CRMGOV_TIME_NONE;
+    hashmap_init(&d->checkpoints);
+    bus_init(&d->bus, queue);
+}
+
+struct pending_checkpoint {
+    struct instance *owner;
+    char *key;
+    void *value;
+    size_t len;
+};
+
+static void free_checkpoint(void *p)
+{
+    struct pending_checkpoint *c = p;
+    free(c->key);
+    free(c->value);
+    free(c);
+}
+
+void dispatcher_free(struct dispatcher *d)
+{
+    hashmap_clear(&d->checkpoints, free_checkpoint);
+    bus_destroy(&d->bus);
+    for (int t = 0; t < CRMGOV_TOPIC_COUNT_V1; t++)
+        free(d->subs[t]);
+    for (size_t i = 0; i < d->n_pending; i++)
+        event_box_free(d->pending[i]);
+    free(d->pending);
+    memset(d, 0, sizeof(*d));
+}
+
+int dispatcher_subscribe(struct dispatcher *d, enum crmgov_topic topic, crmgov_event_fn fn,
+                         void *state, struct instance *owner)
+{
+    if ((unsigned)topic >= CRMGOV_TOPIC_COUNT_V1 || !fn)
+        return CRMGOV_ERROR;
+    size_t n = d->n_subs[topic];
+    d->subs[topic] = xrealloc(d->subs[topic], (n + 1) * sizeof(struct subscription));
+    d->subs[topic][n] = (struct subscription){ fn, state, owner };
+    d->n_subs[topic] = n + 1;
+    return CRMGOV_OK;
+}
+
+void dispatcher_unsubscribe_owner(struct dispatcher *d, struct instance *owner)
+{
+    for (int t = 0; t < CRMGOV_TOPIC_COUNT_V1; t++) {
+        size_t j = 0;
+        for (size_t i = 0; i < d->n_subs[t]; i++)
+            if (d->subs[t][i].owner != owner)
+                d->subs[t][j++] = d->subs[t][i];
+        d->n_subs[t] = j;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* delivering events to subscribers                                          */
+
+static void deliver(struct dispatcher *d, const struct crmgov_event *ev)
+{
+    size_t n = d->n_subs[ev->topic];
+    for (size_t i = 0; i < n; i++) {
+        struct subscription *s = &d->subs[ev->topic][i];
+        instance_clear_error(s->owner);
+        if (s->fn(s->state, ev) != CRMGOV_OK) {
+            d->stats.callback_errors++;
+            log_msg(CRMGOV_LOG_ERROR, s->owner->label, "failed on %s event (%s:%llu): %s",
+                    name_of(&names_topic, (int)ev->topic), ev->source ? ev->source : "-",
+                    (unsigned long long)ev->source_line, instance_error(s->owner));
+        }
+    }
+}
+
+/* Findings raised by callbacks are delivered after the callback that raised
+ * them, breadth first, so a sink sees them in the order they happened. */
+static void deliver_pending(struct dispatcher *d)
+{
+    size_t done = 0;
+    while (done < d->n_pending) {
+        if (done >= FINDING_CASCADE_LIMIT) {
+            log_error("more than %d findings raised by one event; the rest are stored but "
+                      "not delivered to sinks",
+                      FINDING_CASCADE_LIMIT);
+            break;
+        }
+        deliver(d, &d->pending[done]->ev);
+        done++;
+    }
+    for (size_t i = 0; i < d->n_pending; i++)
+        event_box_free(d->pending[i]);
+    d->n_pending = 0;
+}
+
+static void queue_finding(struct dispatcher *d, const struct crmgov_finding *now,
+                          int transition, crmgov_time at)
+{
+    if (transition == CRMGOV_FINDING_CLEARED)
+        d->stats.findings_cleared++;
+    else
+        d->stats.findings_raised++;
+    if (!d->n_subs[CRMGOV_TOPIC_FINDING])
+        return;
+    struct crmgov_finding copy = *now;
+    copy.transition = (enum crmgov_finding_transition)transition;
+    if (!copy.name)
+        copy.name = "";
+    if (!copy.message)
+        copy.message = "";
+    struct crmgov_event ev = { .struct_size = sizeof(ev), .topic = CRMGOV_TOPIC_FINDING,
+                               .system = now->system, .at = at };
+    ev.u.finding = &copy;
+    struct strbuf why = STRBUF_INIT;
+    struct event_box *box = event_copy(&ev, &why);
+    sb_free(&why);
+    if (!box)
+        return;
+    d->pending = grow_array(d->pending, &d->cap_pending, d->n_pending + 1, sizeof(*d->pending));
+    d->pending[d->n_pending++] = box;
+}
+
+int dispatcher_raise(struct dispatcher *d, struct instance *from, const struct crmgov_finding *f,
+                     crmgov_time at)
+{
+    struct crmgov_finding now;
+    int transition;
+    const char *layer = from->plugin->desc->name;
+    int rc = store_finding_raise(&d->rt->store, f, layer, at, &now, &transition);
+    if (rc == CRMGOV_OK && transition >= 0)
+        queue_finding(d, &now, transition, at);
+    return rc;
+}
+
+struct cleared {
+    struct dispatcher *d;
+    const char *subject;
+    crmgov_time at;
+};
+
+/* Sinks hear about a cleared finding with its stored name and message. */
+static int queue_cleared(void *ctx, const struct crmgov_finding *f)
+{
+    struct cleared *c = ctx;
+    if (!str_eq(f->subject, c->subject))
+        return 0;
+    queue_finding(c->d, f, CRMGOV_FINDING_CLEARED, c->at);
+    return 1;
+}
+
+int dispatcher_resolve(struct dispatcher *d, struct instance *from, const char *rule,
+                       const char *system, const char *automation, const char *subject,
+                       crmgov_time at)
+{
+    struct crmgov_finding now;
+    int transition;
+    (void)from;
+    int rc = store_finding_resolve(&d->rt->store, rule, system, automation, subject, at, &now,
+                                   &transition);
+    if (rc != CRMGOV_OK || transition < 0)
+        return rc;
+    struct crmgov_finding_filter filter = { .struct_size = sizeof(filter), .rule = rule,
+                                            .system = system ? system : "",
+                                            .automation = automation ? automation : "",
+                                            .state = CRMGOV_FINDING_RESOLVED,
+                                            .min_severity = -1 };
+    struct cleared c = { d, subject, at };
+    if (store_findings_scan(&d->rt->store, &filter, queue_cleared, &c) == 0)
+        queue_finding(d, &now, transition, at); /* not found again: send what we know */
+    return CRMGOV_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* the event-time clock                                                      */
+
+static void advance_clock(struct dispatcher *d, crmgov_time at)
+{
+    struct store *s = &d->rt->store;
+    if (d->next_tick == CRMGOV_TIME_NONE) {
+        crmgov_time base = s->watermark != CRMGOV_TIME_NONE && s->watermark > at ? s->watermark
+                                                                                 : at;
+        d->next_tick = (base / d->tick_ms + 1) * d->tick_ms;
+    }
+    if (at > s->watermark || s->watermark == CRMGOV_TIME_NONE)
+        s->watermark = at;
+    if (s->watermark < d->next_tick)
+        return;
+    crmgov_time tick = s->watermark / d->tick_ms * d->tick_ms;
+    d->next_tick = tick + d->tick_ms;
+    struct crmgov_event ev = { .struct_size = sizeof(ev), .topic = CRMGOV_TOPIC_TICK,
+                               .system = "", .at = tick };
+    d->stats.events[CRMGOV_TOPIC_TICK]++;
+    deliver(d, &ev);
+    deliver_pending(d);
+}
+
+/* ------------------------------------------------------------------------ */
+/* governance actions into the audit log                                     */
+
+static void audit_ownership(struct dispatcher *d, const struct crmgov_event *ev,
+                            struct instance *from)
+{
+    const struct crmgov_ownership *w = ev->u.ownership;
+    const char *actor = w->actor ? w->actor : from ? from->label : "unknown";
+    char *subject = xasprintf("%s/%s", ev->system, w->automation);
+    cJSON *details = cJSON_CreateObject();
+    cJSON_AddStringToObject(details, "role", name_of(&names_role, (int)w->role));
+    const char *who = w->principal ? w->principal : w->remove_only;
+    if (who)
+        cJSON_AddStringToObject(details, "principal", who);
+    if (ev->source)
+        cJSON_AddStringToObject(details, "source", ev->source);
+    char *text = cJSON_PrintUnformatted(details);
+    auditlog_append(&d->rt->store, actor,
+                    w->principal ? "ownership.assign" : "ownership.unassign", subject, text,
+                    ev->at);
+    cJSON_free(text);
+    cJSON_Delete(details);
+    free(subject);
+}
+
+static void audit_change(struct dispatcher *d, const struct crmgov_event *ev,
+                         struct instance *from)
+{
+    const struct crmgov_change *c = ev->u.change;
+    char *subject = xasprintf("%s/%s", ev->system, c->automation);
+    cJSON *details = cJSON_CreateObject();
+    cJSON_AddStringToObject(details, "change", c->id);
+    cJSON_AddStringToObject(details, "state", name_of(&names_change_state, (int)c->state));
+    if (c->definition_hash)
+        cJSON_AddStringToObject(details, "definition_hash", c->definition_hash);
+    cJSON *approvers = cJSON_AddArrayToObject(details, "approvers");
+    for (size_t i = 0; i < c->n_approvers; i++)
+        cJSON_AddItemToArray(approvers, cJSON_CreateString(c->approvers[i]));
+    char *text = cJSON_PrintUnformatted(details);
+    auditlog_append(&d->rt->store, c->author ? c->author : from ? from->label : "unknown",
+                    "change.recorded", subject, text, ev->at);
+    cJSON_free(text);
+    cJSON_Delete(details);
+    free(subject);
+}
+
+/* ------------------------------------------------------------------------ */
+/* processing one item                                                       */
+
+static int process_finding_event(struct dispatcher *d, const struct crmgov_event *ev,
+                                 struct instance *from)
+{
+    const struct crmgov_finding *f = ev->u.finding;
+    if (f->transition == CRMGOV_FINDING_CLEARED)
+        return dispatcher_resolve(d, from, f->rule, f->system, f->automation, f->subject,
+                                  ev->at);
+    return dispatcher_raise(d, from, f, ev->at);
+}
+
+static int process_event(struct dispatcher *d, struct bus_item *item)
+{
+    const struct crmgov_event *ev = &item->event->ev;
+    d->stats.events[ev->topic]++;
+    advance_clock(d, ev->at);
+    if (ev->topic == CRMGOV_TOPIC_FINDING) {
+        int rc = process_finding_event(d, ev, item->from);
+        deliver_pending(d);
+        return rc;
+    }
+    struct apply_result applied;
+    if (store_apply(&d->rt->store, ev, &applied) != CRMGOV_OK)
+        return CRMGOV_ERROR;
+    if (ev->topic == CRMGOV_TOPIC_OWNERSHIP && applied.ownership_changed)
+        audit_ownership(d, ev, item->from);
+    if (ev->topic == CRMGOV_TOPIC_CHANGE)
+        audit_change(d, ev, item->from);
+    deliver(d, ev);
+    deliver_pending(d);
+    return CRMGOV_OK;
+}
+
+/* Connectors may checkpoint after every event: only the latest position per
+ * key in a batch is written, once, just before the commit. */
+static int stash_checkpoint(struct dispatcher *d, struct bus_item *item)
+{
+    struct strbuf key = STRBUF_INIT;
+    sb_adds(&key, item->from->label);
+    sb_addc(&key, '\0');
+    sb_adds(&key, item->key);
+    struct pending_checkpoint *c = hashmap_get(&d->checkpoints, key.buf, key.len);
+    if (!c) {
+        c = xcalloc(1, sizeof(*c));
+        c->owner = item->from;
+        c->key = item->key;
+        item->key = NULL;
+        hashmap_put(&d->checkpoints, key.buf, key.len, c);
+    }
+    free(c->value);
+    c->value = item->value;
+    c->len = item->value_len;
+    item->value = NULL;
+    sb_free(&key);
+    return CRMGOV_OK;
+}
+
+static int write_checkpoints(struct dispatcher *d)
+{
+    int rc = CRMGOV_OK;
+    for (size_t i = 0; i < d->checkpoints.cap && rc == CRMGOV_OK; i++) {
+        struct pending_checkpoint *c =
+            d->checkpoints.slots[i].key ? d->checkpoints.slots[i].value : NULL;
+        if (c)
+            rc = store_state_put(&d->rt->store, c->owner->label, c->key, c->value, c->len);
+    }
+    hashmap_clear(&d->checkpoints, free_checkpoint);
+    return rc;
+}
+
+static int process_item(struct dispatcher *d, struct bus_item *item)
+{
+    struct store *s = &d->rt->store;
+    if (d->observe && (item->kind == BUS_EVENT || item->kind == BUS_DEADLETTER))
+        d->observe(d->observe_ctx, item);
+    switch (item->kind) {
+    case BUS_EVENT:
+        return process_event(d, item);
+    case BUS_DEADLETTER:
+        d->stats.dead_letters++;
+        return store_deadletter_add(s, item->source, item->line, item->reason, item->raw,
+                                    item->raw_len);
+    case BUS_CHECKPOINT:
+        return d->synchronous ? store_state_put(s, item->from->label, item->key, item->value,
+                                                item->value_len)
+                              : stash_checkpoint(d, item);
+    case BUS_FLUSH:
+        return CRMGOV_OK; /* answered after the commit */
+    case BUS_CLOCK:
+        advance_clock(d, item->at);
+        return CRMGOV_OK;
+    }
+    return CRMGOV_OK;
+}
+
+static void answer_flushes(struct bus_item *items, size_t n, int failed)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct bus_flush *f = items[i].flush;
+        if (items[i].kind != BUS_FLUSH || !f)
+            continue;
+        pthread_mutex_lock(&f->lock);
+        f->done = 1;
+        f->failed = failed;
+        pthread_cond_broadcast(&f->cond);
+        pthread_mutex_unlock(&f->lock);
+    }
+}
+
+/* One batch: begin, process, prune, commit. */
+static int run_batch(struct dispatcher *d, struct bus_item *items, size_t n)
+{
+    struct store *s = &d->rt->store;
+    int rc = store_begin(s);
+    for (size_t i = 0; i < n && rc == CRMGOV_OK; i++)
+        rc = process_item(d, &items[i]);
+    if (rc == CRMGOV_OK)
+        rc = write_checkpoints(d);
+    else
+        hashmap_clear(&d->checkpoints, free_checkpoint);
+    if (rc == CRMGOV_OK)
+        rc = store_prune(s);
+    if (rc == CRMGOV_OK)
+        rc = store_commit(s);
+    else if (s->in_tx)
+        store_rollback(s);
+    d->stats.batches++;
+    answer_flushes(items, n, rc != CRMGOV_OK);
+    for (size_t i = 0; i < n; i++)
+        bus_item_free(&items[i]);
+    return rc;
+}
+
+static void *dispatcher_main(void *arg)
+{
+    struct dispatcher *d = arg;
+    struct bus_item *items = xcalloc(d->batch_size, sizeof(*items));
+    for (;;) {
+        size_t n = bus_pop(&d->bus, items, d->batch_size, 100);
+        if (n == 0) {
+            if (bus_closed_and_empty(&d->bus))
+                break;
+            continue;
+        }
+        if (run_batch(d, items, n) != CRMGOV_OK) {
+            log_error("a batch could not be stored; stopping (nothing of it was kept, and "
+                      "connectors resume from their last committed position)");
+            d->rt->failed = 1;
+            runtime_request_stop(d->rt);
+            /* keep draining so producers blocked on a full queue can finish */
+            bus_close(&d->bus);
+            while ((n = bus_pop(&d->bus, items, d->batch_size, 10)) > 0) {
+                answer_flushes(items, n, 1);
+                for (size_t i = 0; i < n; i++)
+                    bus_item_free(&items[i]);
+            }
+            break;
+        }
+    }
+    free(items);
+    return NULL;
+}
+
+int dispatcher_start(struct dispatcher *d)
+{
+    if (pthread_create(&d->thread, NULL, dispatcher_main, d) != 0)
+        return CRMGOV_ERROR;
+    d->running = 1;
+    return CRMGOV_OK;
+}
+
+void dispatcher_drain_and_join(struct dispatcher *d)
+{
+    bus_close(&d->bus);
+    if (d->running) {
+        pthread_join(d->thread, NULL);
+        d->running = 0;
+    }
+}
+
+int dispatcher_submit(struct dispatcher *d, struct bus_item *item)
+{
+    if (!d->synchronous)
+        return bus_push(&d->bus, item) == 0 ? CRMGOV_OK : CRMGOV_ERROR;
+    /* commands: the caller holds the command's transaction */
+    int rc = process_item(d, item);
+    answer_flushes(item, 1, rc != CRMGOV_OK);
+    bus_item_free(item);
+    return rc;
+}

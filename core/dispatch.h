@@ -1,0 +1,87 @@
+/*
+ * dispatch.h -- the dispatcher: applies queued items to the store and hands
+ * events to subscribers, in batches, one transaction per batch.
+ *
+ * One thread does all of it, so layer and sink callbacks never run at the
+ * same time and need no locks. For each event: advance the event-time clock
+ * (dispatching a tick when it crosses a tick boundary), apply the event to the
+ * store, write audit-log entries for governance actions, call subscribers,
+ * then deliver the findings those callbacks raised -- all before the batch
+ * commits, so sinks' effects (an outbox row) commit with their cause.
+ *
+ * Commands (`crmgov owners assign ...`) run without the thread: what they
+ * publish is dispatched at once, inside the command's own transaction.
+ */
+#ifndef CRMGOV_DISPATCH_H
+#define CRMGOV_DISPATCH_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "bus.h"
+#include "crmgov/host.h"
+#include "hashmap.h"
+
+struct runtime;
+struct instance;
+struct event_box;
+
+struct subscription {
+    crmgov_event_fn fn;
+    void *state;
+    struct instance *owner;
+};
+
+struct dispatch_stats {
+    uint64_t events[CRMGOV_TOPIC_COUNT_V1];
+    uint64_t dead_letters;
+    uint64_t batches;
+    uint64_t findings_raised, findings_cleared;
+    uint64_t callback_errors;
+};
+
+struct dispatcher {
+    struct runtime *rt;
+    struct bus bus;
+    pthread_t thread;
+    int running;
+    size_t batch_size;
+    int64_t tick_ms;
+    crmgov_time next_tick;
+    struct subscription *subs[CRMGOV_TOPIC_COUNT_V1];
+    size_t n_subs[CRMGOV_TOPIC_COUNT_V1];
+    struct event_box **pending;     /* findings raised while dispatching */
+    size_t n_pending, cap_pending;
+    int synchronous;                /* commands: dispatch on publish */
+    /* Sees every event and dead letter before it is applied (the SDK harness
+     * records what plugins publish with it). Runs on the dispatcher thread. */
+    void (*observe)(void *ctx, const struct bus_item *item);
+    void *observe_ctx;
+    struct hashmap checkpoints;     /* "label\0key" -> latest value in this batch */
+    struct dispatch_stats stats;
+};
+
+void dispatcher_init(struct dispatcher *d, struct runtime *rt, size_t queue, size_t batch,
+                     int64_t tick_ms);
+void dispatcher_free(struct dispatcher *d);
+int dispatcher_subscribe(struct dispatcher *d, enum crmgov_topic topic, crmgov_event_fn fn,
+                         void *state, struct instance *owner);
+void dispatcher_unsubscribe_owner(struct dispatcher *d, struct instance *owner);
+
+int dispatcher_start(struct dispatcher *d);
+/* Closes the queue, lets the thread drain and commit it, joins it. */
+void dispatcher_drain_and_join(struct dispatcher *d);
+
+/* Queues an item (blocking while full), or, in synchronous mode, processes
+ * it at once. Takes the item's contents. */
+int dispatcher_submit(struct dispatcher *d, struct bus_item *item);
+
+/* A finding raised or resolved by a plugin: store it, and queue a "finding"
+ * event when an admin would want to hear about it. */
+int dispatcher_raise(struct dispatcher *d, struct instance *from, const struct crmgov_finding *f,
+                     crmgov_time at);
+int dispatcher_resolve(struct dispatcher *d, struct instance *from, const char *rule,
+                       const char *system, const char *automation, const char *subject,
+                       crmgov_time at);
+
+#endif

@@ -1,0 +1,2 @@
+# jsonl connector: zlib reads *.jsonl.gz.
+jsonl_PKGS := zlib
