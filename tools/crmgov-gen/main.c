@@ -24,7 +24,8 @@ static const char usage_text[] =
     "  --seed N            PRNG seed; same options and seed give identical bytes (default 1)\n"
     "  --systems N         CRM systems: sf-prod, hs-main, b24-sales, sys-4, ... (default 3)\n"
     "  --automations N     automations per system at the start (default 12)\n"
-    "  --users N           principals per system at the start, incl. one service user (default 20)\n"
+    "  --users N           principals per system at the start, incl. one service user\n"
+    "                      (default 20, or records-per-day/4 when that is larger)\n"
     "  --records N         records each system creates directly over --days days: leads 45%,\n"
     "                      tickets 35%, contacts 20%; conversions add deals and contacts on top\n"
     "                      (about 1.4x in all). Sets the daily rate records/days (default 1000)\n"
@@ -34,10 +35,11 @@ static const char usage_text[] =
     "  --modify-every N    mean days between approved modifications per system (default 10)\n"
     "\n"
     "Output:\n"
-    "  --events N          stop after exactly N lines. Without --days the timeline then runs\n"
-    "                      on at the same daily rate until N lines are written (1M events at\n"
-    "                      the defaults is about 14 years; raise --records/--systems for a\n"
-    "                      denser timeline). With --days, whichever ends first wins.\n"
+    "  --events N          stop after exactly N lines. Without --days the timeline runs on\n"
+    "                      until N lines are written. When neither --days nor --records is\n"
+    "                      given and N is large (over ~110k at 3 systems), the rate is set\n"
+    "                      so N lines span about one year: --records N/(6*systems) over 365\n"
+    "                      days. With --days, whichever ends first wins.\n"
     "  -o FILE             write to FILE instead of standard output\n"
     "\n"
     "Plants and checks:\n"
@@ -54,6 +56,7 @@ static const char usage_text[] =
 
 typedef struct cli {
     gen_options opt;
+    int records_given, users_given;
     const char *check_file;
     const char *expect_file;
     int list_plants;
@@ -121,8 +124,10 @@ static int parse_args(int argc, char **argv, cli *c)
             rc = parse_int_opt(a, v, 1, 1000, &c->opt.automations);
         } else if (!strcmp(a, "--users")) {
             rc = parse_int_opt(a, v, 6, 100000, &c->opt.users);
+            c->users_given = 1;
         } else if (!strcmp(a, "--records")) {
             rc = parse_int_opt(a, v, 1, 1000000000, &c->opt.records);
+            c->records_given = 1;
         } else if (!strcmp(a, "--days")) {
             rc = parse_int_opt(a, v, 1, 36500, &c->opt.days);
             c->opt.days_given = 1;
@@ -173,6 +178,30 @@ static int parse_args(int argc, char **argv, cli *c)
         i += used;
     }
     return 0;
+}
+
+/* Lines per directly created record at the default mix (measured), used to
+ * size a benchmark timeline. */
+#define LINES_PER_RECORD 6
+
+/* A large --events alone gets a one-year timeline dense enough to hold it,
+ * instead of decades at the demo density; people scale with the load. */
+static void scale_for_events(cli *c)
+{
+    gen_options *o = &c->opt;
+    if (o->max_events && !o->days_given && !c->records_given) {
+        uint64_t per_system = o->max_events / ((uint64_t)LINES_PER_RECORD * (uint64_t)o->systems);
+        uint64_t default_per_year = (uint64_t)o->records * 365 / (uint64_t)o->days;
+        if (per_system > default_per_year) {
+            o->days = 365;
+            o->records = per_system > 1000000000 ? 1000000000 : (int)per_system;
+        }
+    }
+    if (!c->users_given) {
+        int per_day = (int)((long long)o->records / o->days);
+        if (per_day / 4 > o->users)
+            o->users = per_day / 4 > 100000 ? 100000 : per_day / 4;
+    }
 }
 
 static int list_plants(void)
@@ -273,5 +302,6 @@ int main(int argc, char **argv)
         return list_plants();
     if (c.check_file)
         return check_only(&c);
+    scale_for_events(&c);
     return generate(&c);
 }
