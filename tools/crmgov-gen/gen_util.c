@@ -84,6 +84,7 @@ const char *gen_buf_cstr(gen_buf *b)
 int64_t gen_days_from_civil(int year, unsigned month, unsigned day)
 {
     int64_t y = (int64_t)year - (month <= 2);
+    /* cppcheck-suppress knownConditionTrueFalse ; general for any year */
     int64_t era = (y >= 0 ? y : y - 399) / 400;
     int64_t yoe = y - era * 400;
     int64_t mp = (month + 9) % 12;

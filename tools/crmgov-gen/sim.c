@@ -557,7 +557,7 @@ static int weighted(gen_rng *rng, const double *w, int n)
     return n - 1;
 }
 
-static uint32_t fields_mask(int obj, int32_t *v)
+static uint32_t fields_mask(int obj, const int32_t *v)
 {
     uint32_t m = 0;
     const cat_object *o = cat_object_get(obj);
