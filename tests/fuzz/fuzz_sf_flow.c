@@ -6,8 +6,8 @@
  * the same flow twice. Any crash, leak or undefined behaviour is a bug; a
  * refused document is fine.
  *
- * Build: clang -fsanitize=fuzzer,address,undefined -Iinclude
- *          -Iplugins/connectors/salesforce $(pkg-config --cflags libxml-2.0 libcjson)
+ * Build: clang -fsanitize=fuzzer,address,undefined -Iinclude -Iplugins
+ *          $(pkg-config --cflags libxml-2.0 libcjson)
  *          tests/fuzz/fuzz_sf_flow.c plugins/connectors/salesforce/{flow_parse,flow_map,
  *          flow_check,sf_arena,sf_json}.c $(pkg-config --libs libxml-2.0 libcjson) -lm
  * Seeds: tests/data/salesforce/ (the project's own fixtures).
@@ -16,9 +16,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "flow_check.h"
-#include "flow_map.h"
-#include "flow_parse.h"
+#include "connectors/salesforce/flow_check.h"
+#include "connectors/salesforce/flow_map.h"
+#include "connectors/salesforce/flow_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -28,9 +28,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "flow_check.h"
-#include "flow_map.h"
-#include "flow_parse.h"
+#include "connectors/salesforce/flow_check.h"
+#include "connectors/salesforce/flow_map.h"
+#include "connectors/salesforce/flow_parse.h"
 
 struct corpus_case {
     const char *file;

@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flow_check.h"
-#include "flow_map.h"
-#include "flow_parse.h"
+#include "connectors/salesforce/flow_check.h"
+#include "connectors/salesforce/flow_map.h"
+#include "connectors/salesforce/flow_parse.h"
 
 #define AT_2026_03_01_0900 1772355600000LL
 

@@ -9,7 +9,7 @@ set -eu
 out=${1:-build/sf-flow}
 dir=plugins/connectors/salesforce
 src="$dir/flow_parse.c $dir/flow_map.c $dir/flow_check.c $dir/sf_arena.c $dir/sf_json.c"
-flags="-std=gnu11 -Wall -Wextra -Werror -g -Iinclude -I$dir $(pkg-config --cflags libxml-2.0 libcjson cmocka)"
+flags="-std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -g -Iinclude -Iplugins $(pkg-config --cflags libxml-2.0 libcjson cmocka)"
 libs="$(pkg-config --libs libxml-2.0 libcjson cmocka) -lm"
 san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 mkdir -p "$out"
@@ -19,9 +19,9 @@ for test in test_sf_flow test_sf_corpus; do
     "$out/$test"
     "$out/$test-asan"
 done
-gcc $flags -O2 "$dir/flow_bench.c" $src $libs -o "$out/flow_bench"
+gcc $flags -O2 "$dir/bench/flow_bench.c" $src $libs -o "$out/flow_bench"
 if [ -n "${FUZZ_SECONDS:-}" ]; then
-    clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -I"$dir" \
+    clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iplugins \
         $(pkg-config --cflags libxml-2.0 libcjson) tests/fuzz/fuzz_sf_flow.c $src \
         $(pkg-config --libs libxml-2.0 libcjson) -lm -o "$out/fuzz_sf_flow"
     mkdir -p "$out/fuzz-corpus"

@@ -19,7 +19,9 @@
  * default depth and text limits stay on (no XML_PARSE_HUGE). Errors go to a
  * per-context handler, never to stderr and never through libxml2 globals.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memmem */
+#endif
 #include "flow_parse.h"
 
 #include "sf_arena.h"

@@ -1,6 +1,9 @@
 /*
  * flow_bench.c -- how fast parse + map + check runs, for `make bench`.
  *
+ * Kept in a subfolder so it is not linked into the plugin (the Makefile
+ * builds a plugin from the *.c files of its folder only).
+ *
  *   flow_bench [-n ROUNDS] FILE...     every file, ROUNDS times, from memory
  *   flow_bench -s ELEMENTS [-n ROUNDS] one synthetic flow of ELEMENTS chained
  *                                      elements (a loop with lookups, updates
@@ -15,9 +18,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "flow_check.h"
-#include "flow_map.h"
-#include "flow_parse.h"
+#include "../flow_check.h"
+#include "../flow_map.h"
+#include "../flow_parse.h"
 
 struct document {
     char *data;
