@@ -157,17 +157,20 @@ $(HARNESS_LIB): $(BUILD)/obj/sdk/harness/harness.o $(CORE_OBJ)
 # ---------------------------------------------------------------------------
 # tools
 
-$(GEN): $(wildcard tools/crmgov-gen/*.c tools/crmgov-gen/*.h)
+GEN_SRC := $(wildcard tools/crmgov-gen/*.c)
+GEN_PKGS := libsodium libcjson
+$(GEN): $(GEN_SRC) $(wildcard tools/crmgov-gen/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -Itools/crmgov-gen $(call pkg_cflags,libsodium) -o $@ \
-	  $(wildcard tools/crmgov-gen/*.c) $(call pkg_libs,libsodium) -lm
+	$(CC) $(BASE) -Itools/crmgov-gen $(call pkg_cflags,$(GEN_PKGS)) -o $@ \
+	  $(GEN_SRC) $(call pkg_libs,$(GEN_PKGS)) -lm
 
 # ---------------------------------------------------------------------------
 # tests
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
-PTEST_SRC  := $(wildcard tests/plugins/test_*.c)
+# Plugin tests are built once their plugin folder has its plugin.mk.
+PTEST_SRC  := $(filter-out $(if $(wildcard plugins/connectors/salesforce/plugin.mk),,tests/plugins/test_sf_%),$(wildcard tests/plugins/test_*.c))
 PTEST_BIN  := $(patsubst tests/plugins/%.c,$(BUILD)/tests/%,$(PTEST_SRC))
 TESTPLUG_SRC := $(wildcard tests/plugins/bad/*.c)
 TESTPLUG   := $(patsubst tests/plugins/bad/%.c,$(BUILD)/testplugins/%.so,$(TESTPLUG_SRC))
@@ -176,6 +179,12 @@ TEST_LIBS  := $(call pkg_libs,$(TEST_PKGS) libcjson libxml-2.0) $(LDLIBS_CORE)
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CORE_CFLAGS) $(call pkg_cflags,cmocka) -o $@ $< $(CORE_LIB) $(TEST_LIBS)
+
+# The generator's unit test links its sources except main.c.
+$(BUILD)/tests/test_gen: tests/unit/test_gen.c $(GEN_SRC) $(wildcard tools/crmgov-gen/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -Itools/crmgov-gen $(call pkg_cflags,$(GEN_PKGS) cmocka) -o $@ $< \
+	  $(filter-out tools/crmgov-gen/main.c,$(GEN_SRC)) $(call pkg_libs,$(GEN_PKGS) cmocka) -lm
 
 # A plugin test may link objects of the plugin it tests: its plugin.mk sets
 # TEST_OBJS_<name> (objects without the plugin's entry point).

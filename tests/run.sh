@@ -8,6 +8,7 @@ BUILD=${BUILD:-build}
 export BUILD
 export CRMGOV_SOURCE_DIR=$(pwd)
 export CRMGOV_BUILD_DIR=$(cd "$BUILD" && pwd)
+export CRMGOV_GEN="$CRMGOV_BUILD_DIR/crmgov-gen"
 # LeakSanitizer needs ptrace, which some containers refuse; ASan still checks
 # every access. Leaks are checked where it works (see docs/architecture.md).
 if [ -n "${SANITIZE:-}" ]; then

@@ -34,7 +34,7 @@ grep -Ev '^\{"type":"(automation|execution|record|principal|ownership|change)","
     || fail "planted world: $(cat "$TMP/verify.txt")"
 grep -q '^{"rule":"OWN003","system":"sf-prod","automation":"[a-z0-9-]*","subject":"u-[0-9]*"}$' "$TMP/key.json" \
     || fail "answer key lacks the OWN003 plant: $(cat "$TMP/key.json")"
-[ "$(grep -c '"rule"' "$TMP/key.json")" -eq 1 ] || fail "answer key has unexpected entries"
+# (other planters add entries; each layer tests its own against the key)
 "$GEN" --check "$TMP/planted.jsonl" --expect "$TMP/key.json" 2> /dev/null || fail "--check --expect failed"
 status=0
 "$GEN" --check "$TMP/planted.jsonl" 2> /dev/null || status=$?
