@@ -172,8 +172,8 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # Plugin tests are built once their plugin folder has its plugin.mk.
 PTEST_SRC  := $(filter-out $(if $(wildcard plugins/connectors/salesforce/plugin.mk),,tests/plugins/test_sf_%),$(wildcard tests/plugins/test_*.c))
 PTEST_BIN  := $(patsubst tests/plugins/%.c,$(BUILD)/tests/%,$(PTEST_SRC))
-TESTPLUG_SRC := $(wildcard tests/plugins/bad/*.c)
-TESTPLUG   := $(patsubst tests/plugins/bad/%.c,$(BUILD)/testplugins/%.so,$(TESTPLUG_SRC))
+TESTPLUG_SRC := $(wildcard tests/plugins/fixtures/*.c)
+TESTPLUG   := $(patsubst tests/plugins/fixtures/%.c,$(BUILD)/testplugins/%.so,$(TESTPLUG_SRC))
 TEST_LIBS  := $(call pkg_libs,$(TEST_PKGS) libcjson libxml-2.0) $(LDLIBS_CORE)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_LIB)
@@ -194,10 +194,10 @@ $(BUILD)/tests/test_%: tests/plugins/test_%.c $(HARNESS_LIB) $$(TEST_OBJS_$$*)
 	$(CC) $(CORE_CFLAGS) -Isdk/harness -Iplugins $(call pkg_cflags,cmocka $(TEST_PKGS_$*)) \
 	  -o $@ $< $(TEST_OBJS_$*) $(HARNESS_LIB) $(TEST_LIBS) $(call pkg_libs,$(TEST_PKGS_$*))
 
-# Deliberately broken plugins for the loader's refusal tests.
-$(BUILD)/testplugins/%.so: tests/plugins/bad/%.c
+# Plugin fixtures for the loader tests, each wrong in the way its name says.
+$(BUILD)/testplugins/%.so: tests/plugins/fixtures/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(PLUGIN_CFLAGS) -Wno-error -shared -o $@ $<
+	$(CC) $(PLUGIN_CFLAGS) -shared -o $@ $<
 	@chmod 0755 $@
 
 $(BUILD)/tests/plugins/stamp: $(TESTPLUG)

@@ -162,7 +162,8 @@ static int handle_entry(void *user, const char *section, const char *name, const
     if (!section[0] || !r->current)
         return report(r, "'%s' is outside any section", name);
     struct config_section *s = r->current;
-    for (size_t i = 0; i < s->n_entries; i++) {
+    int is_include = strcmp(s->kind, "core") == 0 && strcmp(name, "include") == 0;
+    for (size_t i = 0; i < s->n_entries && !is_include; i++) {
         if (strcmp(s->entries[i].key, name) == 0)
             return report(r, "option '%s' is set twice in [%s] (first at %s:%d)", name,
                           s->name, s->entries[i].file, s->entries[i].line);
@@ -173,7 +174,7 @@ static int handle_entry(void *user, const char *section, const char *name, const
     e->value = xstrdup(value);
     e->file = r->path;
     e->line = r->line;
-    if (strcmp(s->kind, "core") == 0 && strcmp(name, "include") == 0)
+    if (is_include) /* each file of the tree may include more */
         return add_includes(r, value);
     return 1;
 }
