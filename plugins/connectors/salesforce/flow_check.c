@@ -915,6 +915,13 @@ static const struct sf_element *marked_screen(const struct sf_flow *flow,
 static void check_dml_on_back(struct finding_list *list, const struct sf_flow *flow,
                               struct flow_graph *graph)
 {
+    /* Two walks per DML element: skip them all in flows without screens. */
+    const struct sf_element *any_screen = NULL;
+    for (size_t i = 0; i < flow->n_elements && any_screen == NULL; i++)
+        if (is_screen(&flow->elements[i]))
+            any_screen = &flow->elements[i];
+    if (any_screen == NULL)
+        return;
     char message[512];
     for (size_t i = 0; i < flow->n_elements; i++) {
         const struct sf_element *element = &flow->elements[i];
