@@ -300,6 +300,18 @@ static int parse_attributes(struct parse *p, const cJSON *o, struct crmgov_autom
     return rc ? fail(p, "field 'attributes' repeats a key") : 0;
 }
 
+/* Every automation names its object, except manual and scheduled ones, which
+ * may run on none (a screen flow): for those "" is allowed. */
+static int check_object(struct parse *p, const struct crmgov_automation *a)
+{
+    if (!a->object)
+        return fail(p, "missing required field 'object'");
+    if (!a->object[0] && a->trigger.on != CRMGOV_ON_MANUAL && a->trigger.on != CRMGOV_ON_SCHEDULE)
+        return fail(p, "field 'object' must not be empty (only manual and schedule triggers "
+                       "may have no object)");
+    return 0;
+}
+
 static int parse_automation(struct parse *p, const cJSON *o, struct crmgov_event *ev,
                             int id_required)
 {
@@ -309,7 +321,8 @@ static int parse_automation(struct parse *p, const cJSON *o, struct crmgov_event
     if (get_string(p, o, "", "id", id_required, &a->id) ||
         get_string(p, o, "", "name", 0, &a->name) ||
         get_enum(p, o, "", "kind", &names_kind, CRMGOV_KIND_WORKFLOW, &kind) ||
-        get_string(p, o, "", "object", 1, &a->object) || parse_trigger(p, o, &a->trigger) ||
+        get_string(p, o, "", "object", 0, &a->object) || parse_trigger(p, o, &a->trigger) ||
+        check_object(p, a) ||
         parse_conditions(p, o, a) || parse_actions(p, o, a) ||
         get_enum(p, o, "", "status", &names_status, id_required ? -1 : 0, &status) ||
         get_string(p, o, "", "modified_by", 0, &a->modified_by) || parse_attributes(p, o, a))
@@ -515,7 +528,7 @@ struct event_box *event_from_cjson(const cJSON *root, const char *source, uint64
     struct parse p = { &box->arena, why };
     struct crmgov_event *ev = &box->ev;
     const char *type, *at;
-    int ok = cJSON_IsObject(root) || fail(&p, "a line must be a JSON object");
+    int ok = cJSON_IsObject(root) ? 1 : (fail(&p, "a line must be a JSON object"), 0);
     ok = ok && get_string(&p, root, "", "type", 1, &type) == 0;
     if (ok) {
         int topic = name_lookup(&names_topic, type);

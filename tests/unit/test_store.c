@@ -1,0 +1,239 @@
+/*
+ * test_store.c -- the SQLite store: schema from an empty file and migration
+ * from the previous version with data kept, inventory versions only on hash
+ * or status changes, finding transitions, dead-letter caps, and execution
+ * retention with daily aggregates kept forever.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "event.h"
+#include "store.h"
+#include "timeutil.h"
+
+static char path[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(path, sizeof(path), "/tmp/crmgov-store-%d.db", (int)getpid());
+    unlink(path);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char more[80];
+    unlink(path);
+    snprintf(more, sizeof(more), "%s-wal", path);
+    unlink(more);
+    snprintf(more, sizeof(more), "%s-shm", path);
+    unlink(more);
+    return 0;
+}
+
+static int64_t count(struct store *s, const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t n = -1;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static void apply_line(struct store *s, const char *line)
+{
+    struct strbuf why = STRBUF_INIT;
+    struct event_box *box = event_parse_json(line, strlen(line), "test", 1, &why);
+    if (!box)
+        fail_msg("bad test line: %s", sb_str(&why));
+    struct apply_result r;
+    assert_int_equal(store_apply(s, &box->ev, &r), CRMGOV_OK);
+    event_box_free(box);
+    sb_free(&why);
+}
+
+static void test_schema_from_empty_file(void **state)
+{
+    (void)state;
+    struct store s;
+    struct strbuf err = STRBUF_INIT;
+    assert_int_equal(store_open(&s, path, &err), 0);
+    assert_int_equal(store_schema_version(&s), STORE_SCHEMA_VERSION);
+    assert_int_equal(count(&s, "SELECT count(*) FROM audit_log"), 0);
+    assert_int_equal(count(&s, "SELECT count(*) FROM automations"), 0);
+    store_close(&s);
+    sb_free(&err);
+}
+
+static void test_migration_from_previous_version(void **state)
+{
+    (void)state;
+    struct store s;
+    struct strbuf err = STRBUF_INIT;
+    assert_int_equal(store_open_at_version(&s, path, STORE_SCHEMA_VERSION - 1, &err), 0);
+    assert_int_equal(store_schema_version(&s), STORE_SCHEMA_VERSION - 1);
+    assert_int_equal(store_begin(&s), CRMGOV_OK);
+    apply_line(&s, "{\"type\":\"principal\",\"system\":\"sf\",\"at\":\"2026-03-01T08:00:00Z\","
+                   "\"id\":\"u-1\",\"active\":true}");
+    assert_int_equal(store_commit(&s), CRMGOV_OK);
+    store_close(&s);
+    assert_int_equal(store_open(&s, path, &err), 0);
+    assert_int_equal(store_schema_version(&s), STORE_SCHEMA_VERSION);
+    assert_int_equal(count(&s, "SELECT count(*) FROM principals WHERE id = 'u-1'"), 1);
+    assert_int_equal(count(&s, "SELECT count(*) FROM audit_log"), 0);
+    store_close(&s);
+    sb_free(&err);
+}
+
+static void test_refuses_newer_schema(void **state)
+{
+    (void)state;
+    struct store s;
+    struct strbuf err = STRBUF_INIT;
+    assert_int_equal(store_open(&s, path, &err), 0);
+    sqlite3_exec(s.db, "PRAGMA user_version = 999", NULL, NULL, NULL);
+    store_close(&s);
+    assert_int_equal(store_open(&s, path, &err), -1);
+    char want[200];
+    snprintf(want, sizeof(want),
+             "%s: schema version 999 is newer than this crmgov understands (%d)", path,
+             STORE_SCHEMA_VERSION);
+    assert_string_equal(sb_str(&err), want);
+    sb_free(&err);
+}
+
+#define AUTOMATION(at, cond, status)                                                         \
+    "{\"type\":\"automation\",\"system\":\"sf\",\"at\":\"" at "\",\"id\":\"a1\","            \
+    "\"object\":\"lead\",\"trigger\":{\"on\":\"update\"},\"conditions\":[{\"field\":\"s\","  \
+    "\"op\":\"eq\",\"value\":\"" cond "\"}],\"status\":\"" status "\"}"
+
+static void test_versions_only_on_change(void **state)
+{
+    (void)state;
+    struct store s;
+    struct strbuf err = STRBUF_INIT;
+    assert_int_equal(store_open(&s, path, &err), 0);
+    assert_int_equal(store_begin(&s), CRMGOV_OK);
+    apply_line(&s, AUTOMATION("2026-03-01T00:00:00Z", "a", "active"));
+    apply_line(&s, AUTOMATION("2026-03-02T00:00:00Z", "a", "active")); /* same: no version */
+    apply_line(&s, AUTOMATION("2026-03-03T00:00:00Z", "b", "active")); /* new definition */
+    apply_line(&s, AUTOMATION("2026-03-04T00:00:00Z", "b", "inactive")); /* new status */
+    assert_int_equal(store_commit(&s), CRMGOV_OK);
+    assert_int_equal(count(&s, "SELECT count(*) FROM versions"), 3);
+    assert_int_equal(count(&s, "SELECT versions FROM automations"), 3);
+    assert_int_equal(count(&s, "SELECT last_seen FROM automations"),
+                     time_parse_rfc3339("2026-03-04T00:00:00Z"));
+    assert_int_equal(count(&s, "SELECT status_since FROM automations"),
+                     time_parse_rfc3339("2026-03-04T00:00:00Z"));
+    assert_int_equal(count(&s, "SELECT first_seen FROM automations"),
+                     time_parse_rfc3339("2026-03-01T00:00:00Z"));
+    store_close(&s);
+    sb_free(&err);
+}
+
+static void test_finding_transitions(void **state)
+{
+    (void)state;
+    struct store s;
+    struct strbuf err = STRBUF_INIT;
+    assert_int_equal(store_open(&s, path, &err), 0);
+    assert_int_equal(store_begin(&s), CRMGOV_OK);
+    struct crmgov_finding f = { .struct_size = sizeof(f), .rule = "OWN001", .name = "unowned",
+                                .severity = CRMGOV_SEVERITY_MEDIUM, .system = "sf",
+                                .automation = "a1", .subject = "system", .message = "m" };
+    struct crmgov_finding now;
+    int t;
+    assert_int_equal(store_finding_raise(&s, &f, "ownership", 1000, &now, &t), CRMGOV_OK);
+    assert_int_equal(t, CRMGOV_FINDING_RAISED);
+    assert_int_equal(store_finding_raise(&s, &f, "ownership", 2000, &now, &t), CRMGOV_OK);
+    assert_int_equal(t, -1); /* again: only last_seen moves */
+    assert_int_equal(now.first_seen, 1000);
+    f.severity = CRMGOV_SEVERITY_HIGH;
+    assert_int_equal(store_finding_raise(&s, &f, "ownership", 3000, &now, &t), CRMGOV_OK);
+    assert_int_equal(t, CRMGOV_FINDING_ESCALATED);
+    assert_int_equal(store_finding_resolve(&s, "OWN001", "sf", "a1", "system", 4000, &now, &t),
+                     CRMGOV_OK);
+    assert_int_equal(t, CRMGOV_FINDING_CLEARED);
+    assert_int_equal(store_finding_resolve(&s, "OWN001", "sf", "a1", "system", 5000, &now, &t),
+                     CRMGOV_OK);
+    assert_int_equal(t, -1); /* resolving twice tells nobody twice */
+    assert_int_equal(store_finding_raise(&s, &f, "ownership", 6000, &now, &t), CRMGOV_OK);
+    assert_int_equal(t, CRMGOV_FINDING_RAISED); /* back again */
+    assert_int_equal(store_commit(&s), CRMGOV_OK);
+    assert_int_equal(count(&s, "SELECT count(*) FROM findings"), 1);
+    assert_int_equal(count(&s, "SELECT last_seen FROM findings"), 6000);
+    assert_int_equal(count(&s, "SELECT first_seen FROM findings"), 1000);
+    store_close(&s);
+    sb_free(&err);
+}
+
+static void test_deadletter_raw_is_capped(void **state)
+{
+    (void)state;
+    struct store s;
+    struct strbuf err = STRBUF_INIT;
+    assert_int_equal(store_open(&s, path, &err), 0);
+    char *raw = malloc(10000);
+    memset(raw, 'y', 10000);
+    assert_int_equal(store_deadletter_add(&s, "f.jsonl", 12, "too long", raw, 10000),
+                     CRMGOV_OK);
+    assert_int_equal(count(&s, "SELECT length(raw) FROM deadletters"), DEADLETTER_RAW_MAX);
+    assert_int_equal(count(&s, "SELECT line FROM deadletters"), 12);
+    free(raw);
+    store_close(&s);
+    sb_free(&err);
+}
+
+static void test_retention_keeps_daily_aggregates(void **state)
+{
+    (void)state;
+    struct store s;
+    struct strbuf err = STRBUF_INIT;
+    assert_int_equal(store_open(&s, path, &err), 0);
+    s.retention_ms = 10 * MS_PER_DAY;
+    assert_int_equal(store_begin(&s), CRMGOV_OK);
+    apply_line(&s, "{\"type\":\"execution\",\"system\":\"sf\",\"at\":\"2026-03-01T10:00:00Z\","
+                   "\"automation\":\"a1\",\"record\":\"r1\",\"status\":\"ok\",\"duration_ms\":40}");
+    apply_line(&s, "{\"type\":\"execution\",\"system\":\"sf\",\"at\":\"2026-03-01T11:00:00Z\","
+                   "\"automation\":\"a1\",\"record\":\"r2\",\"status\":\"failed\"}");
+    apply_line(&s, "{\"type\":\"execution\",\"system\":\"sf\",\"at\":\"2026-03-20T10:00:00Z\","
+                   "\"automation\":\"a1\",\"record\":\"r3\",\"status\":\"ok\"}");
+    assert_int_equal(store_prune(&s), CRMGOV_OK);
+    assert_int_equal(store_commit(&s), CRMGOV_OK);
+    assert_int_equal(count(&s, "SELECT count(*) FROM executions"), 1);
+    assert_int_equal(count(&s, "SELECT executions FROM daily WHERE day = "
+                               "(SELECT min(day) FROM daily)"),
+                     2);
+    assert_int_equal(count(&s, "SELECT failed FROM daily WHERE day = (SELECT min(day) FROM daily)"),
+                     1);
+    assert_int_equal(count(&s, "SELECT duration_sum FROM daily WHERE day = "
+                               "(SELECT min(day) FROM daily)"),
+                     40);
+    store_close(&s);
+    sb_free(&err);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_schema_from_empty_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_previous_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_versions_only_on_change, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_finding_transitions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deadletter_raw_is_capped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retention_keeps_daily_aggregates, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
