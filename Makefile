@@ -41,6 +41,8 @@ APT_zlib          := zlib1g-dev
 CORE_PKGS := sqlite3 inih libcjson libsodium
 TEST_PKGS := cmocka
 -include $(wildcard plugins/*/*/plugin.mk)
+# Packages the shared plugin sources under plugins/common/ need to compile.
+COMMON_PKGS := $(if $(wildcard plugins/common),libmicrohttpd libcjson libsodium)
 PLUGIN_DIRS  := $(sort $(patsubst %/plugin.mk,%,$(wildcard plugins/*/*/plugin.mk)))
 PLUGIN_NAMES := $(notdir $(PLUGIN_DIRS))
 ALL_PKGS     := $(sort $(CORE_PKGS) $(TEST_PKGS) $(foreach p,$(PLUGIN_NAMES),$($(p)_PKGS)))
@@ -133,10 +135,12 @@ $(BIN): $(BUILD)/obj/core/main.o $(CORE_LIB)
 
 $(BUILD)/obj/plugins/%.o: plugins/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(PLUGIN_CFLAGS) $(call pkg_cflags,$($(word 3,$(subst /, ,$<))_PKGS)) -c $< -o $@
+	$(CC) $(PLUGIN_CFLAGS) $(call pkg_cflags,$($(word 3,$(subst /, ,$<))_PKGS) $(COMMON_PKGS)) -c $< -o $@
 
+# NAME_SRC_EXTRA (in plugin.mk) adds sources shared by several plugins, such
+# as plugins/common/webhook/*.c; they are compiled like plugin code.
 define plugin_rule
-$(BUILD)/plugins/$(notdir $(1)).so: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(1)/*.c))
+$(BUILD)/plugins/$(notdir $(1)).so: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(1)/*.c) $($(notdir $(1))_SRC_EXTRA))
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(SAN_FLAGS) -shared -o $$@ $$^ $$(call pkg_libs,$$($(notdir $(1))_PKGS))
 	@chmod 0755 $$@

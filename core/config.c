@@ -77,10 +77,13 @@ static struct config_section *find_section(struct config *c, const char *name)
     return NULL;
 }
 
+/* Sections without a plugin: [core] (checked against the core's options) and
+ * [contacts] (free-form: principal id = address, read by sinks through
+ * host->config_global). */
 static int split_section_name(const char *name, char **kind, char **instance)
 {
-    if (strcmp(name, "core") == 0) {
-        *kind = xstrdup("core");
+    if (strcmp(name, "core") == 0 || strcmp(name, "contacts") == 0) {
+        *kind = xstrdup(name);
         *instance = xstrdup("");
         return 0;
     }
@@ -105,13 +108,14 @@ static int open_section(struct reader *r, const char *name)
 {
     struct config *c = r->config;
     struct config_section *s = find_section(c, name);
-    if (s && strcmp(name, "core") != 0)
+    if (s && strcmp(name, "core") != 0 && strcmp(name, "contacts") != 0)
         return report(r, "section [%s] appears twice (first at %s:%d)", name, s->file, s->line);
     if (!s) {
         char *kind, *instance;
         if (split_section_name(name, &kind, &instance))
-            return report(r, "unknown section [%s] (sections are [core], [connector:NAME], "
-                             "[layer:NAME] and [sink:NAME]; NAME uses a-z, 0-9, _ and -)",
+            return report(r, "unknown section [%s] (sections are [core], [contacts], "
+                             "[connector:NAME], [layer:NAME] and [sink:NAME]; NAME uses a-z, "
+                             "0-9, _ and -)",
                           name);
         c->sections = grow_array(c->sections, &c->cap_sections, c->n_sections + 1,
                                  sizeof(*c->sections));

@@ -316,7 +316,7 @@ int runtime_load_plugins(struct runtime *rt, struct strbuf *err)
     int rc = 0;
     for (size_t i = 0; i < rt->config.n_sections && rc == 0; i++) {
         const struct config_section *s = &rt->config.sections[i];
-        if (strcmp(s->kind, "core") != 0)
+        if (strcmp(s->kind, "core") != 0 && strcmp(s->kind, "contacts") != 0)
             rc = load_section(rt, s, dir, err);
     }
     free(dir);

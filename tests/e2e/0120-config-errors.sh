@@ -34,7 +34,7 @@ printf '%s\n[layer:x]\nplugin = good\ntarget = sf\ntarget = hs\n' "$core" > c.in
 bad "c.ini:7: option 'target' is set twice in [layer:x] (first at c.ini:6)"
 
 printf '%s\n[layerx]\nplugin = good\n' "$core" > c.ini
-bad "c.ini:4: unknown section [layerx] (sections are [core], [connector:NAME], [layer:NAME] and [sink:NAME]; NAME uses a-z, 0-9, _ and -)"
+bad "c.ini:4: unknown section [layerx] (sections are [core], [contacts], [connector:NAME], [layer:NAME] and [sink:NAME]; NAME uses a-z, 0-9, _ and -)"
 
 printf '%s\n[layer:x]\nplugin = good\n  target = sf\n' "$core" > c.ini
 bad "c.ini:6: indented line: write 'key = value' at the start of the line (continuation lines are not supported)"
