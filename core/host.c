@@ -321,6 +321,10 @@ static int host_command_register(const struct crmgov_host *h,
                                  const struct crmgov_command *command, void *state)
 {
     struct instance *in = self(h);
+    const struct command_entry *taken =
+        command && command->name ? registry_command(&in->rt->registry, command->name) : NULL;
+    if (taken && taken->owner->plugin == in->plugin)
+        return CRMGOV_OK; /* a second instance: the command stays with the first */
     struct strbuf why = STRBUF_INIT;
     int rc = registry_add_command(&in->rt->registry, command, state, in, &why);
     if (rc)

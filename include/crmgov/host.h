@@ -273,6 +273,8 @@ struct crmgov_host {
     /* NULL when nobody offers it, or only a version below min_version. */
     const void *(*service_lookup)(const struct crmgov_host *h, const char *name,
                                   uint32_t min_version);
+    /* A name belongs to one plugin; when several instances of a plugin
+     * register it, the first instance's state is the one passed to run. */
     int (*command_register)(const struct crmgov_host *h,
                             const struct crmgov_command *command, void *state);
 
