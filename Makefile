@@ -96,7 +96,7 @@ deps:
 	  if [ "$$(id -u)" != 0 ]; then echo "crmgov: run 'make deps' as root" >&2; exit 1; fi; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$apt_pkgs >/dev/null; \
-	else echo "all dependencies are installed"; fi
+	fi
 
 # ---------------------------------------------------------------------------
 # core
@@ -207,7 +207,11 @@ $(BUILD)/testplugins/%.so: tests/plugins/fixtures/%.c
 $(BUILD)/tests/plugins/stamp: $(TESTPLUG)
 	@mkdir -p $(dir $@) && touch $@
 
-test: all
+# `make test` and `make demo` install what is missing first, then re-read this
+# Makefile (so pkg-config sees the new packages) for the real work.
+test:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory test-run
 	@echo "== again under AddressSanitizer + UndefinedBehaviorSanitizer =="
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 all test-run
@@ -227,7 +231,9 @@ fuzz:
 # ---------------------------------------------------------------------------
 # demo
 
-demo: check-deps all
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
 	@sh examples/demo/run.sh $(BUILD)
 
 # ---------------------------------------------------------------------------
