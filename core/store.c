@@ -151,7 +151,7 @@ void store_close(struct store *s)
     s->db = NULL;
     hashmap_clear(&s->automation_ids, NULL);
     hashmap_clear(&s->daily, free_agg);
-    hashmap_clear(&s->object_daily, free_agg);
+    hashmap_clear(&s->object_daily, store_free_object_agg);
     pthread_mutex_destroy(&s->lock);
     free(s->path);
     s->path = NULL;
@@ -223,7 +223,7 @@ int store_commit(struct store *s)
     if (rc != CRMGOV_OK) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         hashmap_clear(&s->daily, free_agg);
-        hashmap_clear(&s->object_daily, free_agg);
+        hashmap_clear(&s->object_daily, store_free_object_agg);
         load_meta(s);
     }
     s->in_tx = 0;
@@ -235,7 +235,7 @@ void store_rollback(struct store *s)
 {
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     hashmap_clear(&s->daily, free_agg);
-    hashmap_clear(&s->object_daily, free_agg);
+    hashmap_clear(&s->object_daily, store_free_object_agg);
     hashmap_clear(&s->automation_ids, NULL); /* keys created in the batch are gone */
     load_meta(s);
     s->in_tx = 0;

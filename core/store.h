@@ -93,6 +93,8 @@ int store_apply(struct store *s, const struct crmgov_event *ev, struct apply_res
 int store_flush_aggregates(struct store *s);
 /* Deletes raw executions older than the retention period. */
 int store_prune(struct store *s);
+/* Frees an entry of the per-object daily map. */
+void store_free_object_agg(void *p);
 /* Expands a stored sparse duration histogram into CRMGOV_DURATION_BUCKETS counters. */
 void store_decode_hist(const void *blob, size_t n, uint32_t *hist);
 /* Integer key of an automation; created when missing. */

@@ -527,8 +527,9 @@ static int flush_object_daily(struct store *s, struct object_agg *agg)
     return rc;
 }
 
-static void free_object_agg(struct object_agg *agg)
+void store_free_object_agg(void *p)
 {
+    struct object_agg *agg = p;
     free(agg->system);
     free(agg->object);
     free(agg);
@@ -567,7 +568,7 @@ int store_flush_aggregates(struct store *s)
         struct hashmap_slot *slot = &s->object_daily.slots[i];
         struct object_agg *agg = slot->key ? slot->value : NULL;
         if (agg && agg->day < keep_from) {
-            free_object_agg(hashmap_remove(&s->object_daily, slot->key, slot->key_len));
+            store_free_object_agg(hashmap_remove(&s->object_daily, slot->key, slot->key_len));
             continue;
         }
         i++;
