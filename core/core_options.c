@@ -31,5 +31,19 @@ const struct crmgov_option core_options[] = {
       .max = "10000000", .doc = "events waiting for the dispatcher before producers block" },
     { .name = "retention", .type = CRMGOV_OPT_DURATION, .default_value = "90d", .min = "1d",
       .doc = "how long raw executions are kept (daily aggregates are kept forever)" },
+    { .name = "plugin_policy", .type = CRMGOV_OPT_ENUM, .default_value = "any",
+      .allowed = "any|pinned|signed",
+      .doc = "which plugin files load: any, only those whose section pins their sha256, "
+             "or only those with a minisign signature by a trusted key",
+      .example = "signed" },
+    { .name = "trusted_keys", .type = CRMGOV_OPT_STRING,
+      .doc = "file of minisign public keys trusted to sign plugins (relative to this file)",
+      .example = "/usr/local/etc/crmgov/trusted.keys" },
+    { .name = "signing_key", .type = CRMGOV_OPT_STRING,
+      .doc = "secret key (crmgov keygen) that signs the audit log's tree heads",
+      .example = "/var/lib/crmgov/log.key" },
+    { .name = "checkpoint_every", .type = CRMGOV_OPT_INT, .default_value = "1000", .min = "1",
+      .max = "1000000000",
+      .doc = "sign a tree head every this many audit log entries (and at shutdown)" },
     CRMGOV_OPTIONS_END
 };

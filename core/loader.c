@@ -1,13 +1,16 @@
 /*
  * loader.c -- dlopen with the checks of DESIGN §3; see loader.h.
  *
- * Why /proc/self/fd/N: checking a path and then dlopen()ing the same path is
- * a race -- the file can be swapped in between. Opening once with O_NOFOLLOW
- * and loading through the open descriptor means the bytes we checked (and,
- * with signed plugins, verified) are the bytes that get mapped. The
- * descriptor stays open while the plugin is loaded: glibc recognises an
- * already loaded object by its name, and "/proc/self/fd/N" must not name a
- * second plugin while the first is still mapped.
+ * Why a sealed memfd behind /proc/self/fd/N: checking a path and then
+ * dlopen()ing the same path is a race -- the file can be swapped in between.
+ * Even loading through the descriptor that was checked leaves one: whoever
+ * may write the inode can change its bytes after they were hashed. So the
+ * bytes are read once, hashed and verified in memory, copied into an
+ * anonymous memory file sealed against writes, and that is what dlopen maps:
+ * the bytes verified are the bytes loaded, whatever happens to the file. The
+ * memfd stays open while the plugin is loaded: glibc recognises an already
+ * loaded object by its name, and "/proc/self/fd/N" must not name a second
+ * plugin while the first is still mapped.
  */
 #include "loader.h"
 
@@ -17,10 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sodium.h>
+#include "canon.h"
 
 #include "names.h"
 #include "options.h"
@@ -88,6 +92,10 @@ static int check_ownership(const struct stat *st, const char *what, struct strbu
         return sb_addf(why, "%s is writable by others (mode %04o)", what,
                        (unsigned)(st->st_mode & 07777)),
                -1;
+    if (st->st_mode & S_IWGRP)
+        return sb_addf(why, "%s is writable by its group (mode %04o)", what,
+                       (unsigned)(st->st_mode & 07777)),
+               -1;
     return 0;
 }
 
@@ -102,21 +110,6 @@ static int check_folder(const char *path, struct strbuf *why)
         rc = -1;
     free(dir);
     return rc;
-}
-
-static void hash_fd(int fd, char hex[65])
-{
-    crypto_hash_sha256_state st;
-    unsigned char buf[65536], digest[32];
-    ssize_t n;
-    crypto_hash_sha256_init(&st);
-    lseek(fd, 0, SEEK_SET);
-    while ((n = read(fd, buf, sizeof(buf))) > 0)
-        crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
-    crypto_hash_sha256_final(&st, digest);
-    lseek(fd, 0, SEEK_SET);
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
 }
 
 /* Explains a missing entry symbol: another ABI major, or not a plugin. */
@@ -134,7 +127,7 @@ static void explain_missing_entry(void *handle, struct strbuf *why)
     sb_adds(why, "no " CRMGOV_PLUGIN_ENTRY_SYMBOL " symbol: not a crmgov plugin");
 }
 
-static int open_checked(const char *path, struct strbuf *why)
+static int open_checked(const char *path, struct stat *st, struct strbuf *why)
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
@@ -144,53 +137,241 @@ static int open_checked(const char *path, struct strbuf *why)
             sb_addf(why, "cannot open: %s", strerror(errno));
         return -1;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
         sb_adds(why, "is not a regular file");
         close(fd);
         return -1;
     }
-    if (check_ownership(&st, "the file", why) || check_folder(path, why)) {
+    if (check_ownership(st, "the file", why) || check_folder(path, why)) {
         close(fd);
         return -1;
     }
     return fd;
 }
 
-int loader_open(const char *path, struct plugin **out, struct strbuf *why)
+/* ---- the bytes ------------------------------------------------------------- */
+
+#define PLUGIN_MAX_BYTES ((size_t)1 << 30)
+#define SIGNATURE_MAX_BYTES ((size_t)64 << 10)
+
+/* Everything the descriptor holds, read once: these bytes are hashed,
+ * verified and loaded. */
+static char *read_all(int fd, size_t expected, size_t max, size_t *len, struct strbuf *why)
 {
-    *out = NULL;
-    int fd = open_checked(path, why);
-    if (fd < 0)
+    if (expected > max)
+        return sb_addf(why, "is larger than %zu bytes", max), NULL;
+    size_t cap = expected + 1, n = 0;
+    char *buf = xmalloc(cap);
+    for (;;) {
+        if (n == cap) {
+            if (cap > max)
+                return free(buf), sb_addf(why, "is larger than %zu bytes", max), NULL;
+            cap *= 2;
+            buf = xrealloc(buf, cap);
+        }
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return free(buf), sb_addf(why, "cannot read: %s", strerror(errno)), NULL;
+        if (got == 0)
+            break;
+        n += (size_t)got;
+    }
+    *len = n;
+    return buf;
+}
+
+/* The signature file beside the plugin (PATH.minisig), not following links. */
+static char *read_signature(const char *path, size_t *len, struct strbuf *why)
+{
+    char *sig_path = xasprintf("%s.minisig", path);
+    int fd = open(sig_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    char *text = NULL;
+    if (fd < 0 && errno == ENOENT)
+        sb_addf(why, "not signed: %s is missing (plugin_policy = signed)", sig_path);
+    else if (fd < 0)
+        sb_addf(why, "cannot open %s: %s", sig_path, strerror(errno));
+    else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        sb_addf(why, "%s is not a regular file", sig_path);
+    else
+        text = read_all(fd, (size_t)st.st_size, SIGNATURE_MAX_BYTES, len, why);
+    if (fd >= 0)
+        close(fd);
+    free(sig_path);
+    return text;
+}
+
+/* "dir/NAME.so" -> "NAME": what a signature's name= must say. */
+static char *expected_name(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t len = strlen(base);
+    if (len > 3 && strcmp(base + len - 3, ".so") == 0)
+        len -= 3;
+    return xstrndup(base, len);
+}
+
+static int check_pin(const struct loader_trust *trust, const char *sha256, struct strbuf *why)
+{
+    if (!trust->pin_sha256 && trust->policy == PLUGIN_POLICY_PINNED)
+        return sb_adds(why, "no sha256 pin in its section (plugin_policy = pinned)"), -1;
+    if (trust->pin_sha256 && strcmp(trust->pin_sha256, sha256) != 0)
+        return sb_addf(why, "sha256 %s does not match the pinned %s", sha256, trust->pin_sha256),
+               -1;
+    return 0;
+}
+
+static int check_signature(const char *path, const struct loader_trust *trust, const char *bytes,
+                           size_t len, minisign_plugin_identity *identity,
+                           struct loader_decision *decision, struct strbuf *why)
+{
+    size_t sig_len = 0;
+    char *sig = read_signature(path, &sig_len, why);
+    if (!sig)
         return -1;
-    struct plugin *p = xcalloc(1, sizeof(*p));
-    p->path = xstrdup(path);
-    p->fd = fd;
-    hash_fd(fd, p->sha256);
+    minisign_verified verified;
+    static const minisign_trusted_keys no_keys = { 0, NULL };
+    minisign_status status = minisign_verify(sig, sig_len, bytes, len,
+                                             trust->keys ? trust->keys : &no_keys, &verified);
+    free(sig);
+    if (status == MINISIGN_OK)
+        status = minisign_parse_plugin_comment(verified.trusted_comment, identity);
+    if (status != MINISIGN_OK)
+        return sb_adds(why, minisign_status_message(status)), -1;
+    minisign_key_id_hex(verified.key_id, decision->key_id);
+    char *name = expected_name(path);
+    int same = strcmp(name, identity->name) == 0;
+    if (!same)
+        sb_addf(why, "the signature is for plugin '%s', not '%s' (renamed file?)",
+                identity->name, name);
+    free(name);
+    return same ? 0 : -1;
+}
+
+/* What a signature vouches for must be what the code declares. */
+static int check_identity(const minisign_plugin_identity *signed_as,
+                          const struct crmgov_plugin *d, struct strbuf *why)
+{
+    if (strcmp(signed_as->name, d->name) == 0 && strcmp(signed_as->version, d->version) == 0 &&
+        signed_as->abi_major == d->abi_major && signed_as->abi_minor == d->abi_minor)
+        return 0;
+    return sb_addf(why,
+                   "the signature is for %s %s (ABI %u.%u), the file declares %s %s (ABI %u.%u)",
+                   signed_as->name, signed_as->version, signed_as->abi_major,
+                   signed_as->abi_minor, d->name, d->version, d->abi_major, d->abi_minor),
+           -1;
+}
+
+/* A sealed anonymous file holding exactly the verified bytes: nobody can
+ * change it between the check and dlopen, not even by writing the inode. */
+static int sealed_copy(const char *bytes, size_t len, struct strbuf *why)
+{
+    int fd = memfd_create("crmgov-plugin", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return sb_addf(why, "cannot create a memory file: %s", strerror(errno)), -1;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, bytes + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            sb_addf(why, "cannot copy into a memory file: %s", strerror(errno));
+            close(fd);
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+        sb_addf(why, "cannot seal the memory file: %s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int load_bytes(struct plugin *p, const char *bytes, size_t len, struct strbuf *why)
+{
+    p->fd = sealed_copy(bytes, len, why);
+    if (p->fd < 0)
+        return -1;
     char proc[64];
-    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", p->fd);
     p->handle = dlopen(proc, RTLD_NOW | RTLD_LOCAL);
     if (!p->handle) {
         const char *err = dlerror();
-        sb_addf(why, "cannot load: %s", err ? err : "unknown dlopen error");
-        loader_close(p);
-        return -1;
+        return sb_addf(why, "cannot load: %s", err ? err : "unknown dlopen error"), -1;
     }
     void *sym = dlsym(p->handle, CRMGOV_PLUGIN_ENTRY_SYMBOL);
-    if (!sym) {
-        explain_missing_entry(p->handle, why);
-        loader_close(p);
-        return -1;
-    }
+    if (!sym)
+        return explain_missing_entry(p->handle, why), -1;
     crmgov_plugin_entry_fn entry;
     memcpy(&entry, &sym, sizeof(entry)); /* object to function pointer, as POSIX allows */
     p->desc = entry();
-    if (loader_check_descriptor(p->desc, why)) {
+    return loader_check_descriptor(p->desc, why);
+}
+
+/* Reads and verifies the file; the bytes on success. */
+static char *verified_bytes(const char *path, const struct loader_trust *trust,
+                            minisign_plugin_identity *identity,
+                            struct loader_decision *decision, size_t *len, struct strbuf *why)
+{
+    struct stat st;
+    int fd = open_checked(path, &st, why);
+    if (fd < 0)
+        return NULL;
+    char *bytes = read_all(fd, (size_t)st.st_size, PLUGIN_MAX_BYTES, len, why);
+    close(fd);
+    if (!bytes)
+        return NULL;
+    sha256_hex(bytes, *len, decision->sha256);
+    if (check_pin(trust, decision->sha256, why) ||
+        (trust->policy == PLUGIN_POLICY_SIGNED &&
+         check_signature(path, trust, bytes, *len, identity, decision, why))) {
+        free(bytes);
+        return NULL;
+    }
+    return bytes;
+}
+
+int loader_open_trusted(const char *path, const struct loader_trust *trust,
+                        struct loader_decision *decision, struct plugin **out,
+                        struct strbuf *why)
+{
+    static const struct loader_trust any = { .policy = PLUGIN_POLICY_ANY };
+    struct loader_decision scratch;
+    trust = trust ? trust : &any;
+    decision = decision ? decision : &scratch;
+    memset(decision, 0, sizeof(*decision));
+    *out = NULL;
+    minisign_plugin_identity identity;
+    size_t len = 0;
+    char *bytes = verified_bytes(path, trust, &identity, decision, &len, why);
+    if (!bytes)
+        return -1;
+    if (trust->verified)
+        trust->verified(trust->verified_ctx, path);
+    struct plugin *p = xcalloc(1, sizeof(*p));
+    p->path = xstrdup(path);
+    memcpy(p->sha256, decision->sha256, sizeof(p->sha256));
+    memcpy(p->key_id, decision->key_id, sizeof(p->key_id));
+    int rc = load_bytes(p, bytes, len, why);
+    free(bytes);
+    if (rc == 0 && trust->policy == PLUGIN_POLICY_SIGNED)
+        rc = check_identity(&identity, p->desc, why);
+    if (rc) {
         loader_close(p);
         return -1;
     }
     *out = p;
     return 0;
+}
+
+int loader_open(const char *path, struct plugin **out, struct strbuf *why)
+{
+    return loader_open_trusted(path, NULL, NULL, out, why);
 }
 
 int loader_wrap(const struct crmgov_plugin *desc, const char *label, struct plugin **out,

@@ -50,9 +50,12 @@ int registry_add_plugin(struct registry *r, struct plugin *p, struct strbuf *why
 }
 
 struct plugin *registry_load(struct registry *r, const char *dir, const char *name,
-                             struct strbuf *why)
+                             const struct loader_trust *trust,
+                             struct loader_decision *decision, struct strbuf *why)
 {
     struct plugin *p = registry_plugin(r, name);
+    if (decision)
+        memset(decision, 0, sizeof(*decision));
     if (p)
         return p;
     char *path = xasprintf("%s/%s.so", dir, name);
@@ -63,7 +66,7 @@ struct plugin *registry_load(struct registry *r, const char *dir, const char *na
         return NULL;
     }
     struct strbuf inner = STRBUF_INIT;
-    if (loader_open(path, &p, &inner)) {
+    if (loader_open_trusted(path, trust, decision, &p, &inner)) {
         sb_addf(why, "%s: %s", path, sb_str(&inner));
     } else if (strcmp(p->desc->name, name) != 0) {
         sb_addf(why, "%s: declares the name '%s'; the file must be named %s.so", path,

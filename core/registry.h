@@ -46,9 +46,12 @@ void registry_free(struct registry *r);     /* unloads plugins */
 /* Takes ownership of p; refuses a duplicate name. */
 int registry_add_plugin(struct registry *r, struct plugin *p, struct strbuf *why);
 struct plugin *registry_plugin(const struct registry *r, const char *name);
-/* Loads dir/NAME.so unless a plugin of that name is loaded already. */
+/* Loads dir/NAME.so under `trust` (NULL: any) unless a plugin of that name
+ * is loaded already; `decision` (may be NULL) says what was found about a
+ * file that was opened (its sha256 is "" when none was). */
 struct plugin *registry_load(struct registry *r, const char *dir, const char *name,
-                             struct strbuf *why);
+                             const struct loader_trust *trust,
+                             struct loader_decision *decision, struct strbuf *why);
 
 int registry_add_service(struct registry *r, const char *name, uint32_t version,
                          const void *iface, struct instance *owner, struct strbuf *why);

@@ -19,10 +19,12 @@
 
 #include <cjson/cJSON.h>
 
+#include "auditlog.h"
 #include "canon.h"
 #include "log.h"
 #include "names.h"
 #include "timeutil.h"
+#include "trust.h"
 
 void runtime_init(struct runtime *rt)
 {
@@ -212,7 +214,7 @@ int runtime_open_store(struct runtime *rt, struct strbuf *err)
 /* ------------------------------------------------------------------------ */
 /* plugins                                                                   */
 
-static const char *const plugin_reserved_keys[] = { "plugin", "enabled", NULL };
+static const char *const plugin_reserved_keys[] = { "plugin", "enabled", "sha256", NULL };
 
 static struct plugin *find_builtin(struct runtime *rt, const char *name, struct strbuf *err)
 {
@@ -228,6 +230,8 @@ static struct plugin *find_builtin(struct runtime *rt, const char *name, struct 
             sb_addf(err, "%s: %s", name, sb_str(&why));
             loader_close(p);
             p = NULL;
+        } else {
+            trust_note_builtin(rt->trust, p);
         }
         sb_free(&why);
         return p;
@@ -291,14 +295,8 @@ static int load_section(struct runtime *rt, const struct config_section *s, cons
     const struct config_entry *pe = config_entry(s, "plugin");
     const char *name = pe ? pe->value : s->instance;
     struct plugin *p = find_builtin(rt, name, err);
-    if (!p && !err->len) {
-        struct strbuf why = STRBUF_INIT;
-        p = registry_load(&rt->registry, dir, name, &why);
-        if (!p)
-            sb_addf(err, "%s:%d: %s", pe ? pe->file : s->file, pe ? pe->line : s->line,
-                    sb_str(&why));
-        sb_free(&why);
-    }
+    if (!p && !err->len)
+        p = trust_load_section_plugin(rt, s, dir, name, err);
     if (!p)
         return -1;
     const char *kind = name_of(&names_plugin_kind, (int)p->desc->kind);
@@ -312,6 +310,8 @@ static int load_section(struct runtime *rt, const struct config_section *s, cons
 
 int runtime_load_plugins(struct runtime *rt, struct strbuf *err)
 {
+    if (trust_setup(rt, err))
+        return -1;
     char *dir = runtime_core_path(rt, "plugin_dir");
     int rc = 0;
     for (size_t i = 0; i < rt->config.n_sections && rc == 0; i++) {
@@ -319,6 +319,7 @@ int runtime_load_plugins(struct runtime *rt, struct strbuf *err)
         if (strcmp(s->kind, "core") != 0 && strcmp(s->kind, "contacts") != 0)
             rc = load_section(rt, s, dir, err);
     }
+    trust_record(rt);
     free(dir);
     return rc;
 }
@@ -427,21 +428,7 @@ static void audit_loaded(struct runtime *rt)
     cJSON_free(text);
     cJSON_Delete(details);
     sb_free(&all);
-    for (size_t i = 0; i < rt->registry.n_plugins; i++) {
-        const struct plugin *p = rt->registry.plugins[i];
-        char *key = xasprintf("plugin_sha256:%s", p->desc->name);
-        cJSON *d = cJSON_CreateObject();
-        cJSON_AddStringToObject(d, "file", p->path);
-        cJSON_AddStringToObject(d, "sha256", p->fd >= 0 ? p->sha256 : "built-in");
-        cJSON_AddStringToObject(d, "version", p->desc->version);
-        cJSON_AddStringToObject(d, "result", "loaded");
-        char *dt = cJSON_PrintUnformatted(d);
-        audit_if_changed(rt, key, p->fd >= 0 ? p->sha256 : p->desc->version, "plugin.load",
-                         p->desc->name, dt);
-        cJSON_free(dt);
-        cJSON_Delete(d);
-        free(key);
-    }
+    /* plugin load decisions are recorded as plugins load (trust.c) */
     if (store_commit(&rt->store) != CRMGOV_OK)
         log_warn("could not record the loaded configuration in the audit log");
 }
@@ -537,6 +524,17 @@ void runtime_stop(struct runtime *rt)
     }
 }
 
+/* Shutting down signs the log as it is, so the last entries of a run are
+ * covered by a head an admin can copy off the machine. */
+static void sign_log_head(struct runtime *rt)
+{
+    uint64_t size = 0;
+    if (auditlog_checkpoint(&rt->store, rt->signer, &size))
+        log_warn("could not sign the audit log's tree head");
+    else if (size)
+        log_debug("signed the audit log's tree head at size %llu", (unsigned long long)size);
+}
+
 void runtime_free(struct runtime *rt)
 {
     for (size_t i = rt->n_instances; i-- > 0;)
@@ -551,8 +549,12 @@ void runtime_free(struct runtime *rt)
     free(rt->instances);
     if (rt->store_open) {
         dispatcher_free(&rt->dispatcher);
+        if (rt->signer)
+            sign_log_head(rt);
         store_close(&rt->store);
     }
+    trust_free(rt->trust);
+    audit_signer_free(rt->signer);
     registry_free(&rt->registry);
     config_values_free(&rt->core);
     if (rt->config_loaded)

@@ -15,7 +15,8 @@
  *   runtime_start         dispatcher thread, then start() of each plugin
  *   runtime_wait          until signalled, or (--once) connectors are done
  *   runtime_stop          connectors stop, the queue drains, the rest stop
- *   runtime_free          fini(), close the store, unload
+ *   runtime_free          fini(), sign the audit log's head (when a signing
+ *                         key is set), close the store, unload
  */
 #ifndef CRMGOV_RUNTIME_H
 #define CRMGOV_RUNTIME_H
@@ -32,6 +33,8 @@
 #include "store.h"
 
 struct runtime;
+struct trust;
+struct audit_signer;
 
 struct instance {
     struct runtime *rt;
@@ -64,6 +67,8 @@ struct runtime {
     pthread_cond_t changed;         /* connector done, failure, stop */
     int stop_pipe[2];               /* wakes sleep() callers */
     const char *actor;              /* who runs the command (for the audit log) */
+    struct trust *trust;            /* plugin policy and keys (trust.c) */
+    struct audit_signer *signer;    /* [core] signing_key, when set */
     /* Descriptors linked into the program (harness, tests), by name. */
     const struct crmgov_plugin *const *builtin;
     size_t n_builtin;

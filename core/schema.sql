@@ -186,3 +186,28 @@ CREATE TABLE audit_log (
     leaf_hash BLOB NOT NULL
 );
 CREATE INDEX audit_log_by_action ON audit_log (action, seq);
+
+-- migration 3
+-- The audit log's Merkle tree, kept incrementally: the frontier (the roots of
+-- the perfect subtrees along the right edge, largest first, 32 bytes each) of
+-- the tree over every entry crmgov appended. One row, updated with each entry
+-- in the same transaction.
+CREATE TABLE audit_tree (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    size  INTEGER NOT NULL,
+    peaks BLOB NOT NULL
+);
+-- Signed tree heads: the checkpoint text (origin, size, base64 root, time)
+-- and its minisign signature, every [core] checkpoint_every entries and when
+-- a process that appended entries shuts down.
+CREATE TABLE audit_heads (
+    size       INTEGER PRIMARY KEY,
+    root       BLOB NOT NULL,
+    signed_at  INTEGER NOT NULL,        -- wall clock
+    key_id     TEXT NOT NULL,
+    checkpoint TEXT NOT NULL,
+    signature  TEXT NOT NULL
+);
+-- Names this log in every checkpoint, so a head of one log is never taken
+-- for a head of another.
+INSERT INTO meta (key, value) VALUES ('audit_log_id', lower(hex(randomblob(16))));

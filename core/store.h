@@ -14,7 +14,8 @@
  *                     ownership, changes, executions and their aggregates
  *   store_query.c     reading it back for commands and plugins
  *   store_findings.c  findings and dead letters
- *   auditlog.c        the audit log
+ *   auditlog.c        the audit log (auditlog.h: its Merkle tree, signed
+ *                     heads, verification and proofs)
  */
 #ifndef CRMGOV_STORE_H
 #define CRMGOV_STORE_H
@@ -29,7 +30,9 @@
 #include "hashmap.h"
 #include "util.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
+
+struct audit_signer;
 
 struct store {
     sqlite3 *db;
@@ -46,6 +49,9 @@ struct store {
     const char *stmt_sql[64];
     size_t n_stmts;
     int fail_writes;            /* test hook: make the next commit fail */
+    /* Signs audit tree heads (auditlog.h); lent by the runtime when [core]
+     * signing_key is set, NULL otherwise. */
+    const struct audit_signer *audit_signer;
 };
 
 /* ------------------------------------------------------------------------ */

@@ -16,7 +16,7 @@ bad() { # bad EXPECTED-STDERR  (with c.ini written by the caller)
 }
 
 printf '%s\n[layer:x]\nplugin = good\ntarget = sf\nwindw = 3d\n' "$core" > c.ini
-bad "c.ini:7: unknown option 'windw' for plugin good (allowed: window, limit, target, plugin, enabled; did you mean 'window'?)"
+bad "c.ini:7: unknown option 'windw' for plugin good (allowed: window, limit, target, plugin, enabled, sha256; did you mean 'window'?)"
 
 printf '%s\n[layer:x]\nplugin = good\ntarget = sf\nlimit = many\n' "$core" > c.ini
 bad "c.ini:7: option 'limit' of plugin good: 'many' is not a whole number"
