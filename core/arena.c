@@ -7,6 +7,7 @@
  */
 #include "arena.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +26,52 @@ void arena_init(struct arena *a, size_t first_size)
     a->next_size = first_size < 256 ? 256 : first_size;
 }
 
+/* Events are built on connector threads and freed on the dispatcher thread;
+ * handing first chunks back through a small shared pool spares the malloc
+ * arenas that cross-thread traffic. (A core singleton, guarded by a mutex.) */
+#define POOL_CHUNK 1024
+#define POOL_MAX 4096
+static struct {
+    pthread_mutex_t lock;
+    struct arena_chunk *free;
+    size_t count;
+} pool = { PTHREAD_MUTEX_INITIALIZER, NULL, 0 };
+
+static struct arena_chunk *pool_take(void)
+{
+    pthread_mutex_lock(&pool.lock);
+    struct arena_chunk *c = pool.free;
+    if (c) {
+        pool.free = c->next;
+        pool.count--;
+    }
+    pthread_mutex_unlock(&pool.lock);
+    return c;
+}
+
+static int pool_give(struct arena_chunk *c)
+{
+    if (c->size != POOL_CHUNK)
+        return 0;
+    pthread_mutex_lock(&pool.lock);
+    int kept = pool.count < POOL_MAX;
+    if (kept) {
+        c->next = pool.free;
+        pool.free = c;
+        pool.count++;
+    }
+    pthread_mutex_unlock(&pool.lock);
+    return kept;
+}
+
 static void add_chunk(struct arena *a, size_t min)
 {
     size_t size = a->next_size;
     if (size < min)
         size = min;
-    struct arena_chunk *c = xmalloc(sizeof(*c) + size);
+    struct arena_chunk *c = size == POOL_CHUNK ? pool_take() : NULL;
+    if (!c)
+        c = xmalloc(sizeof(*c) + size);
     c->next = a->chunks;
     c->size = size;
     a->chunks = c;
@@ -40,7 +81,7 @@ static void add_chunk(struct arena *a, size_t min)
         a->next_size *= 2;
 }
 
-void *arena_alloc(struct arena *a, size_t n)
+void *arena_alloc_uninit(struct arena *a, size_t n)
 {
     n = (n + 7) & ~(size_t)7;
     if (n == 0)
@@ -50,8 +91,30 @@ void *arena_alloc(struct arena *a, size_t n)
     void *p = a->cur;
     a->cur += n;
     a->left -= n;
-    memset(p, 0, n);
     return p;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+    void *p = arena_alloc_uninit(a, n);
+    memset(p, 0, (n + 7) & ~(size_t)7);
+    return p;
+}
+
+void arena_reset(struct arena *a)
+{
+    struct arena_chunk *keep = a->chunks;
+    if (!keep)
+        return;
+    struct arena_chunk *c = keep->next;
+    while (c) {
+        struct arena_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    keep->next = NULL;
+    a->cur = (char *)keep->data;
+    a->left = keep->size;
 }
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
@@ -72,7 +135,8 @@ void arena_free(struct arena *a)
     struct arena_chunk *c = a->chunks;
     while (c) {
         struct arena_chunk *next = c->next;
-        free(c);
+        if (!pool_give(c))
+            free(c);
         c = next;
     }
     a->chunks = NULL;

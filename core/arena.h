@@ -23,6 +23,10 @@ void arena_init(struct arena *a, size_t first_size);
 void *arena_alloc(struct arena *a, size_t n);       /* 8-byte aligned, zeroed */
 char *arena_strdup(struct arena *a, const char *s);  /* NULL stays NULL */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
+/* Like arena_alloc, without zeroing. */
+void *arena_alloc_uninit(struct arena *a, size_t n);
+/* Forgets every allocation but keeps the newest (largest) chunk for reuse. */
+void arena_reset(struct arena *a);
 void arena_free(struct arena *a);
 /* Bytes handed out plus overhead, for memory accounting. */
 size_t arena_footprint(const struct arena *a);

@@ -54,8 +54,11 @@ int bus_push(struct bus *b, struct bus_item *item)
     pthread_mutex_lock(&b->lock);
     if (b->count == b->cap && !b->closed)
         b->blocked++;
-    while (b->count == b->cap && !b->closed)
+    while (b->count == b->cap && !b->closed) {
+        b->waiting_producers++;
         pthread_cond_wait(&b->not_full, &b->lock);
+        b->waiting_producers--;
+    }
     if (b->closed) {
         pthread_mutex_unlock(&b->lock);
         return -1;
@@ -63,10 +66,40 @@ int bus_push(struct bus *b, struct bus_item *item)
     b->ring[(b->head + b->count) % b->cap] = *item;
     b->count++;
     b->pushed++;
-    pthread_cond_signal(&b->not_empty);
+    if (b->count == 1) /* the consumer only ever waits on an empty queue */
+        pthread_cond_signal(&b->not_empty);
     pthread_mutex_unlock(&b->lock);
     memset(item, 0, sizeof(*item));
     return 0;
+}
+
+static void fill_checkpoint(struct bus_checkpoint *cp, const char *key, const void *value,
+                            size_t len)
+{
+    cp->key_len = (uint16_t)strlen(key);
+    memcpy(cp->key, key, cp->key_len);
+    cp->value_len = (uint16_t)len;
+    if (len)
+        memcpy(cp->value, value, len);
+}
+
+int bus_push_checkpoint(struct bus *b, struct instance *from, const char *key,
+                        const void *value, size_t len)
+{
+    pthread_mutex_lock(&b->lock);
+    if (!b->closed && b->count > 0) {
+        struct bus_item *tail = &b->ring[(b->head + b->count - 1) % b->cap];
+        if (tail->from == from && tail->kind != BUS_FLUSH) {
+            fill_checkpoint(&tail->cp, key, value, len);
+            tail->has_checkpoint = 1;
+            pthread_mutex_unlock(&b->lock);
+            return 0;
+        }
+    }
+    pthread_mutex_unlock(&b->lock);
+    struct bus_item item = { .kind = BUS_CHECKPOINT, .from = from, .has_checkpoint = 1 };
+    fill_checkpoint(&item.cp, key, value, len);
+    return bus_push(b, &item);
 }
 
 static void deadline_after(struct timespec *ts, int ms)
@@ -96,7 +129,7 @@ size_t bus_pop(struct bus *b, struct bus_item *out, size_t max, int wait_ms)
         b->head = (b->head + 1) % b->cap;
         b->count--;
     }
-    if (n)
+    if (n && b->waiting_producers)
         pthread_cond_broadcast(&b->not_full);
     pthread_mutex_unlock(&b->lock);
     return n;

@@ -33,8 +33,21 @@ struct bus_flush {
     int failed;
 };
 
+/* A connector's read position, carried inline so that checkpointing after
+ * every event costs no allocation. Larger ones travel in key/value. */
+#define BUS_CP_KEY_MAX 96
+#define BUS_CP_VALUE_MAX 256
+struct bus_checkpoint {
+    uint16_t key_len;
+    uint16_t value_len;
+    char key[BUS_CP_KEY_MAX];
+    unsigned char value[BUS_CP_VALUE_MAX];
+};
+
 struct bus_item {
     enum bus_item_kind kind;
+    int has_checkpoint;             /* cp applies after this item */
+    struct bus_checkpoint cp;
     struct instance *from;
     struct event_box *event;        /* BUS_EVENT */
     char *source;                   /* BUS_DEADLETTER */
@@ -56,6 +69,7 @@ struct bus {
     pthread_mutex_t lock;
     pthread_cond_t not_full;
     pthread_cond_t not_empty;
+    size_t waiting_producers;       /* blocked in bus_push */
     uint64_t pushed, blocked;       /* statistics */
 };
 
@@ -63,6 +77,12 @@ void bus_init(struct bus *b, size_t capacity);
 void bus_destroy(struct bus *b);        /* frees items still queued */
 /* Blocks while full; -1 once the bus is closed (the item is not taken). */
 int bus_push(struct bus *b, struct bus_item *item);
+/* A checkpoint of `from`: attached to from's last item when that item is
+ * still queued (the common case: one queue slot per event), else queued as
+ * an item of its own. -1 once closed. The key and value must fit the inline
+ * buffer. */
+int bus_push_checkpoint(struct bus *b, struct instance *from, const char *key,
+                        const void *value, size_t len);
 /* Waits up to wait_ms for the first item, then takes up to max without
  * waiting. Returns the count; 0 on timeout or when closed and empty. */
 size_t bus_pop(struct bus *b, struct bus_item *out, size_t max, int wait_ms);

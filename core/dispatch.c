@@ -37,8 +37,8 @@ void dispatcher_init(struct dispatcher *d, struct runtime *rt, size_t queue, siz
 struct pending_checkpoint {
     struct instance *owner;
     char *key;
-    void *value;
-    size_t len;
+    unsigned char *value;
+    size_t len, cap;
 };
 
 static void free_checkpoint(void *p)
@@ -306,25 +306,49 @@ static int process_event(struct dispatcher *d, struct bus_item *item)
 
 /* Connectors may checkpoint after every event: only the latest position per
  * key in a batch is written, once, just before the commit. */
-static int stash_checkpoint(struct dispatcher *d, struct bus_item *item)
+static void stash_checkpoint(struct dispatcher *d, struct instance *owner, const char *key,
+                             size_t key_len, const void *value, size_t len)
 {
-    struct strbuf key = STRBUF_INIT;
-    sb_adds(&key, item->from->label);
-    sb_addc(&key, '\0');
-    sb_adds(&key, item->key);
-    struct pending_checkpoint *c = hashmap_get(&d->checkpoints, key.buf, key.len);
+    char stack[BUS_CP_KEY_MAX + sizeof(owner) + 1];
+    char *hkey = key_len + sizeof(owner) <= sizeof(stack) ? stack
+                                                          : xmalloc(key_len + sizeof(owner));
+    memcpy(hkey, &owner, sizeof(owner));
+    memcpy(hkey + sizeof(owner), key, key_len);
+    size_t hlen = key_len + sizeof(owner);
+    struct pending_checkpoint *c = hashmap_get(&d->checkpoints, hkey, hlen);
     if (!c) {
         c = xcalloc(1, sizeof(*c));
-        c->owner = item->from;
-        c->key = item->key;
-        item->key = NULL;
-        hashmap_put(&d->checkpoints, key.buf, key.len, c);
+        c->owner = owner;
+        c->key = xstrndup(key, key_len);
+        hashmap_put(&d->checkpoints, hkey, hlen, c);
     }
-    free(c->value);
-    c->value = item->value;
-    c->len = item->value_len;
-    item->value = NULL;
-    sb_free(&key);
+    if (len > c->cap) {
+        c->value = xrealloc(c->value, len);
+        c->cap = len;
+    }
+    if (len)
+        memcpy(c->value, value, len);
+    c->len = len;
+    if (hkey != stack)
+        free(hkey);
+}
+
+static int take_checkpoint(struct dispatcher *d, struct bus_item *item)
+{
+    const struct bus_checkpoint *cp = &item->cp;
+    if (!item->has_checkpoint && !item->key)
+        return CRMGOV_OK;
+    const char *key = item->has_checkpoint ? cp->key : item->key;
+    size_t key_len = item->has_checkpoint ? cp->key_len : strlen(item->key);
+    const void *value = item->has_checkpoint ? (const void *)cp->value : item->value;
+    size_t len = item->has_checkpoint ? cp->value_len : item->value_len;
+    if (d->synchronous) {
+        char *k = xstrndup(key, key_len);
+        int rc = store_state_put(&d->rt->store, item->from->label, k, value, len);
+        free(k);
+        return rc;
+    }
+    stash_checkpoint(d, item->from, key, key_len, value, len);
     return CRMGOV_OK;
 }
 
@@ -341,7 +365,17 @@ static int write_checkpoints(struct dispatcher *d)
     return rc;
 }
 
+static int process_item_itself(struct dispatcher *d, struct bus_item *item);
+
 static int process_item(struct dispatcher *d, struct bus_item *item)
+{
+    int rc = process_item_itself(d, item);
+    if (rc == CRMGOV_OK && item->has_checkpoint && item->kind != BUS_CHECKPOINT)
+        rc = take_checkpoint(d, item);
+    return rc;
+}
+
+static int process_item_itself(struct dispatcher *d, struct bus_item *item)
 {
     struct store *s = &d->rt->store;
     if (d->observe && (item->kind == BUS_EVENT || item->kind == BUS_DEADLETTER))
@@ -354,9 +388,7 @@ static int process_item(struct dispatcher *d, struct bus_item *item)
         return store_deadletter_add(s, item->source, item->line, item->reason, item->raw,
                                     item->raw_len);
     case BUS_CHECKPOINT:
-        return d->synchronous ? store_state_put(s, item->from->label, item->key, item->value,
-                                                item->value_len)
-                              : stash_checkpoint(d, item);
+        return take_checkpoint(d, item);
     case BUS_FLUSH:
         return CRMGOV_OK; /* answered after the commit */
     case BUS_CLOCK:

@@ -14,7 +14,9 @@
  */
 #include "event.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "canon.h"
@@ -483,10 +485,13 @@ static int parse_change(struct parse *p, const cJSON *o, struct crmgov_event *ev
 /* ------------------------------------------------------------------------ */
 /* entry points                                                              */
 
+static struct event_box *parse_line(const char *line, size_t len, const char *source,
+                                    uint64_t line_no, struct strbuf *why);
+
 static struct event_box *box_new(void)
 {
     struct arena a;
-    arena_init(&a, 1024);
+    arena_init(&a, 1024); /* the pooled chunk size: most events fit in one */
     struct event_box *box = arena_alloc(&a, sizeof(*box));
     box->arena = a; /* from here on only box->arena is used */
     box->ev.struct_size = sizeof(box->ev);
@@ -550,8 +555,69 @@ struct event_box *event_from_cjson(const cJSON *root, const char *source, uint64
     return box;
 }
 
+/* cJSON allocates every node separately. While a line is parsed on a thread,
+ * its nodes come from that thread's scratch arena instead, which is reset
+ * after the line: parsing then costs no malloc or free at all. Outside a
+ * parse (and on threads that never parse) the hooks are plain malloc/free. */
+static __thread struct arena *parse_scratch;
+static pthread_key_t scratch_key;
+
+static void *scratch_malloc(size_t n)
+{
+    return parse_scratch ? arena_alloc_uninit(parse_scratch, n) : malloc(n);
+}
+
+static void scratch_free(void *p)
+{
+    if (!parse_scratch)
+        free(p);
+}
+
+static void free_scratch(void *p)
+{
+    arena_free(p);
+    free(p);
+}
+
+static void install_hooks(void)
+{
+    cJSON_Hooks hooks = { scratch_malloc, scratch_free };
+    cJSON_InitHooks(&hooks);
+    pthread_key_create(&scratch_key, free_scratch);
+}
+
+void event_init(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, install_hooks);
+}
+
+/* This thread's scratch arena, freed when the thread ends. */
+static struct arena *thread_scratch(void)
+{
+    struct arena *a = pthread_getspecific(scratch_key);
+    if (!a) {
+        a = xmalloc(sizeof(*a));
+        arena_init(a, 64 * 1024);
+        pthread_setspecific(scratch_key, a);
+    }
+    return a;
+}
+
 struct event_box *event_parse_json(const char *line, size_t len, const char *source,
                                    uint64_t line_no, struct strbuf *why)
+{
+    event_init();
+    struct arena *scratch = thread_scratch();
+    parse_scratch = scratch;
+    struct event_box *box = parse_line(line, len, source, line_no, why);
+    parse_scratch = NULL;
+    arena_reset(scratch);
+    return box;
+}
+
+static struct event_box *parse_line(const char *line, size_t len, const char *source,
+                                    uint64_t line_no, struct strbuf *why)
 {
     if (!utf8_valid(line, len)) {
         sb_reset(why);

@@ -25,6 +25,10 @@ struct event_box {
     struct crmgov_event ev;
 };
 
+/* Installs the cJSON allocation hooks the parser relies on; call once before
+ * starting threads (event_parse_json also does, for single-threaded users). */
+void event_init(void);
+
 /* Parses one JSON Lines line. NULL with the reason in *why on bad input. */
 struct event_box *event_parse_json(const char *line, size_t len, const char *source,
                                    uint64_t line_no, struct strbuf *why);

@@ -223,12 +223,16 @@ static int host_checkpoint(const struct crmgov_host *h, const char *key, const v
     struct instance *in = self(h);
     if (!key)
         return CRMGOV_ERROR;
+    struct dispatcher *d = &in->rt->dispatcher;
+    if (!d->synchronous && strlen(key) <= BUS_CP_KEY_MAX && len <= BUS_CP_VALUE_MAX)
+        return bus_push_checkpoint(&d->bus, in, key, value, len) == 0 ? CRMGOV_OK
+                                                                      : CRMGOV_ERROR;
     void *copy = xmalloc(len ? len : 1);
     if (len)
         memcpy(copy, value, len);
     struct bus_item item = { .kind = BUS_CHECKPOINT, .from = in, .key = xstrdup(key),
                              .value = copy, .value_len = len };
-    if (dispatcher_submit(&in->rt->dispatcher, &item) != CRMGOV_OK) {
+    if (dispatcher_submit(d, &item) != CRMGOV_OK) {
         bus_item_free(&item);
         return CRMGOV_ERROR;
     }

@@ -446,10 +446,14 @@ static const char sql_object_daily_put[] =
 static struct object_agg *object_daily_for(struct store *s, const char *system,
                                            const char *object, crmgov_time day)
 {
-    struct strbuf key = STRBUF_INIT;
-    sb_adds(&key, system);
+    char stack[192];
+    struct strbuf key = { stack, 0, sizeof(stack) };
+    size_t ls = strlen(system), lo = strlen(object);
+    if (ls + lo + 1 + sizeof(day) + 1 > sizeof(stack))
+        key = (struct strbuf)STRBUF_INIT;
+    sb_add(&key, system, ls);
     sb_addc(&key, '\0');
-    sb_adds(&key, object);
+    sb_add(&key, object, lo);
     sb_add(&key, (const char *)&day, sizeof(day));
     struct object_agg *agg = hashmap_get(&s->object_daily, key.buf, key.len);
     if (!agg) {
@@ -471,7 +475,8 @@ static struct object_agg *object_daily_for(struct store *s, const char *system,
         }
         hashmap_put(&s->object_daily, key.buf, key.len, agg);
     }
-    sb_free(&key);
+    if (key.buf != stack)
+        sb_free(&key);
     return agg;
 }
 

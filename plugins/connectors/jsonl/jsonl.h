@@ -33,7 +33,9 @@ struct jsonl_file {
     uint64_t offset;            /* bytes consumed (uncompressed for gzip) */
     uint64_t line;              /* lines consumed */
     unsigned char fingerprint[JSONL_FINGERPRINT];
+    char fingerprint_hex[2 * JSONL_FINGERPRINT];
     size_t fingerprint_len;
+    char key[64];               /* its checkpoint key: file:DEV:INODE */
     char *pending;              /* a line not yet terminated */
     size_t pending_len, pending_cap;
     int skipping;               /* inside a line longer than max_line */

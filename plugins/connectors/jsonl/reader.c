@@ -24,16 +24,34 @@ static void checkpoint_key(const struct jsonl_file *f, char *key, size_t size)
              (unsigned long long)f->ino);
 }
 
+/* Decimal digits of v at the end of buf (which has room for 20); returns the
+ * start. The position is written after every line, so no printf here. */
+static char *u64_digits(uint64_t v, char *end)
+{
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
 static void save_position(struct jsonl *j, const struct jsonl_file *f)
 {
-    char key[64], value[64 + 2 * JSONL_FINGERPRINT];
     if (j->from_stdin)
         return;
-    checkpoint_key(f, key, sizeof(key));
-    int n = snprintf(value, sizeof(value), "%" PRIu64 " %" PRIu64 " ", f->offset, f->line);
-    for (size_t i = 0; i < f->fingerprint_len; i++)
-        n += snprintf(value + n, sizeof(value) - (size_t)n, "%02x", f->fingerprint[i]);
-    j->host->checkpoint(j->host, key, value, (size_t)n);
+    char value[64 + 2 * JSONL_FINGERPRINT], digits[20];
+    size_t n = 0;
+    char *d = u64_digits(f->offset, digits + sizeof(digits));
+    memcpy(value, d, (size_t)(digits + sizeof(digits) - d));
+    n += (size_t)(digits + sizeof(digits) - d);
+    value[n++] = ' ';
+    d = u64_digits(f->line, digits + sizeof(digits));
+    memcpy(value + n, d, (size_t)(digits + sizeof(digits) - d));
+    n += (size_t)(digits + sizeof(digits) - d);
+    value[n++] = ' ';
+    memcpy(value + n, f->fingerprint_hex, 2 * f->fingerprint_len);
+    n += 2 * f->fingerprint_len;
+    j->host->checkpoint(j->host, f->key, value, n);
 }
 
 struct saved {
@@ -69,8 +87,13 @@ static int parse_saved(void *ctx, const char *key, const void *value, size_t len
 
 static void read_fingerprint(struct jsonl_file *f)
 {
+    static const char hex[] = "0123456789abcdef";
     ssize_t n = pread(f->fd, f->fingerprint, JSONL_FINGERPRINT, 0);
     f->fingerprint_len = n > 0 ? (size_t)n : 0;
+    for (size_t i = 0; i < f->fingerprint_len; i++) {
+        f->fingerprint_hex[2 * i] = hex[f->fingerprint[i] >> 4];
+        f->fingerprint_hex[2 * i + 1] = hex[f->fingerprint[i] & 15];
+    }
 }
 
 /* Skips the first `offset` uncompressed bytes of a gzip file. */
@@ -129,6 +152,7 @@ int jsonl_file_open(struct jsonl *j, struct jsonl_file *f)
     }
     f->dev = st.st_dev;
     f->ino = st.st_ino;
+    checkpoint_key(f, f->key, sizeof(f->key));
     f->offset = f->line = 0;
     f->pending_len = 0;
     f->skipping = f->eof = 0;
