@@ -12,7 +12,6 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
-#include "event.h"
 #include "crmgov/version.h"
 
 extern const struct cli_command cli_run, cli_check_config, cli_plugins, cli_plugin, cli_help,
@@ -26,7 +25,6 @@ const struct cli_command *const cli_commands[] = {
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
-    event_init();
     if (sodium_init() < 0) {
         fprintf(stderr, "crmgov: libsodium could not initialise\n");
         return EXIT_USAGE;

@@ -21,6 +21,7 @@
 
 #include "auditlog.h"
 #include "canon.h"
+#include "event.h"
 #include "log.h"
 #include "names.h"
 #include "timeutil.h"
@@ -28,6 +29,7 @@
 
 void runtime_init(struct runtime *rt)
 {
+    event_init(); /* before any thread exists: it installs cJSON hooks */
     memset(rt, 0, sizeof(*rt));
     registry_init(&rt->registry);
     pthread_mutex_init(&rt->lock, NULL);
