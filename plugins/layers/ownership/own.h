@@ -283,7 +283,7 @@ struct own_csv {
 };
 
 /* Parses RFC 4180 CSV (quotes, "" escapes, CRLF or LF, a UTF-8 byte order
- * mark); skips empty lines. 0, or -1 with a reason and its line in err. */
+ * mark); skips empty lines. 0, or -1 with "LINE: reason" in err. */
 int own_csv_parse(const char *text, size_t len, struct own_csv *out, char *err, size_t errlen);
 void own_csv_free(struct own_csv *csv);
 

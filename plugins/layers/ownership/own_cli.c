@@ -535,7 +535,7 @@ static int cmd_import(struct own_layer *l, struct own_args *a)
         return EXIT_USAGE;
     struct own_csv csv;
     if (own_csv_parse(text, len, &csv, err, sizeof(err))) {
-        usage_error(a, "%s: %s", file, err);
+        usage_error(a, "%s:%s", file, err); /* err is "LINE: reason" */
         free(text);
         return EXIT_USAGE;
     }

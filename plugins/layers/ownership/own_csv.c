@@ -49,7 +49,7 @@ struct parser {
 
 static int fail(struct parser *ps, size_t line, const char *what)
 {
-    snprintf(ps->err, ps->errlen, "line %zu: %s", line, what);
+    snprintf(ps->err, ps->errlen, "%zu: %s", line, what);
     return -1;
 }
 
