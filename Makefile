@@ -47,7 +47,7 @@ PLUGIN_DIRS  := $(sort $(patsubst %/plugin.mk,%,$(wildcard plugins/*/*/plugin.mk
 PLUGIN_NAMES := $(notdir $(PLUGIN_DIRS))
 ALL_PKGS     := $(sort $(CORE_PKGS) $(TEST_PKGS) $(foreach p,$(PLUGIN_NAMES),$($(p)_PKGS)))
 # Tools the tests drive (Debian package names).
-TEST_TOOLS_APT := sqlite3 minisign jq
+TEST_TOOLS_APT := sqlite3 minisign jq bc time
 
 pkg_cflags = $(if $(1),$(shell pkg-config --cflags $(1)))
 pkg_libs   = $(if $(1),$(shell pkg-config --libs $(1)))
