@@ -15,11 +15,13 @@
 #include "crmgov/version.h"
 
 extern const struct cli_command cli_run, cli_check_config, cli_plugins, cli_plugin, cli_help,
-    cli_inventory, cli_history, cli_hash, cli_deadletters, cli_findings, cli_version;
+    cli_inventory, cli_history, cli_hash, cli_deadletters, cli_findings, cli_version, cli_log,
+    cli_keygen;
 
 const struct cli_command *const cli_commands[] = {
     &cli_run, &cli_check_config, &cli_plugins, &cli_plugin, &cli_inventory, &cli_history,
-    &cli_hash, &cli_deadletters, &cli_findings, &cli_help, &cli_version, NULL,
+    &cli_hash, &cli_deadletters, &cli_findings, &cli_log, &cli_keygen, &cli_help, &cli_version,
+    NULL,
 };
 
 int main(int argc, char **argv)
