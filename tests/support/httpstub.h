@@ -25,6 +25,8 @@
 #ifndef CRMGOV_TEST_HTTPSTUB_H
 #define CRMGOV_TEST_HTTPSTUB_H
 
+#include <stddef.h>
+
 struct httpstub;
 
 /* Starts serving `dir` on 127.0.0.1:port (0 = a free port). NULL on error
