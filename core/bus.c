@@ -89,7 +89,12 @@ int bus_push_checkpoint(struct bus *b, struct instance *from, const char *key,
     pthread_mutex_lock(&b->lock);
     if (!b->closed && b->count > 0) {
         struct bus_item *tail = &b->ring[(b->head + b->count - 1) % b->cap];
-        if (tail->from == from && tail->kind != BUS_FLUSH) {
+        /* A tail that already carries another key keeps it: replacing it
+         * would lose that checkpoint (connectors may keep several keys). */
+        size_t key_len = strlen(key);
+        int other_key = tail->has_checkpoint &&
+                        (tail->cp.key_len != key_len || memcmp(tail->cp.key, key, key_len) != 0);
+        if (tail->from == from && tail->kind != BUS_FLUSH && !other_key) {
             fill_checkpoint(&tail->cp, key, value, len);
             tail->has_checkpoint = 1;
             pthread_mutex_unlock(&b->lock);

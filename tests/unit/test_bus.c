@@ -124,12 +124,40 @@ static void test_close_wakes_blocked_producer(void **state)
     bus_destroy(&bus);
 }
 
+/* Two checkpoints with different keys after the same event both survive;
+ * the same key again replaces the value. */
+static void test_checkpoints_of_different_keys_are_kept(void **state)
+{
+    (void)state;
+    struct bus bus;
+    bus_init(&bus, 8);
+    struct instance *from = (struct instance *)(uintptr_t)1;
+    struct bus_item event = { .kind = BUS_DEADLETTER, .from = from };
+    assert_int_equal(bus_push(&bus, &event), 0);
+    assert_int_equal(bus_push_checkpoint(&bus, from, "a", "1", 1), 0);
+    assert_int_equal(bus_push_checkpoint(&bus, from, "b", "2", 1), 0);
+    assert_int_equal(bus_push_checkpoint(&bus, from, "b", "3", 1), 0);
+    struct bus_item items[4];
+    size_t n = bus_pop(&bus, items, 4, 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(items[0].has_checkpoint, 1);
+    assert_memory_equal(items[0].cp.key, "a", 1);
+    assert_memory_equal(items[0].cp.value, "1", 1);
+    assert_int_equal(items[1].kind, BUS_CHECKPOINT);
+    assert_memory_equal(items[1].cp.key, "b", 1);
+    assert_memory_equal(items[1].cp.value, "3", 1);
+    for (size_t i = 0; i < n; i++)
+        bus_item_free(&items[i]);
+    bus_destroy(&bus);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_order_per_producer_and_backpressure),
         cmocka_unit_test(test_close_drains_then_refuses),
         cmocka_unit_test(test_close_wakes_blocked_producer),
+        cmocka_unit_test(test_checkpoints_of_different_keys_are_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
