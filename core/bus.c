@@ -90,10 +90,13 @@ int bus_push_checkpoint(struct bus *b, struct instance *from, const char *key,
     if (!b->closed && b->count > 0) {
         struct bus_item *tail = &b->ring[(b->head + b->count - 1) % b->cap];
         /* A tail that already carries another key keeps it: replacing it
-         * would lose that checkpoint (connectors may keep several keys). */
+         * would lose that checkpoint (connectors may keep several keys).
+         * Neither may a large checkpoint (key/value) carry an inline one:
+         * only one of the two would be taken. */
         size_t key_len = strlen(key);
-        int other_key = tail->has_checkpoint &&
-                        (tail->cp.key_len != key_len || memcmp(tail->cp.key, key, key_len) != 0);
+        int other_key = tail->key != NULL ||
+                        (tail->has_checkpoint && (tail->cp.key_len != key_len ||
+                                                  memcmp(tail->cp.key, key, key_len) != 0));
         if (tail->from == from && tail->kind != BUS_FLUSH && !other_key) {
             fill_checkpoint(&tail->cp, key, value, len);
             tail->has_checkpoint = 1;

@@ -148,6 +148,19 @@ static void test_checkpoints_of_different_keys_are_kept(void **state)
     assert_memory_equal(items[1].cp.value, "3", 1);
     for (size_t i = 0; i < n; i++)
         bus_item_free(&items[i]);
+    /* a large checkpoint travels as an item of its own; a small one after it
+     * must not ride on that item */
+    struct bus_item large = { .kind = BUS_CHECKPOINT, .from = from, .key = xstrdup("big"),
+                              .value = xstrdup("v"), .value_len = 1 };
+    assert_int_equal(bus_push(&bus, &large), 0);
+    assert_int_equal(bus_push_checkpoint(&bus, from, "c", "4", 1), 0);
+    n = bus_pop(&bus, items, 4, 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(items[0].key, "big");
+    assert_int_equal(items[0].has_checkpoint, 0);
+    assert_memory_equal(items[1].cp.key, "c", 1);
+    for (size_t i = 0; i < n; i++)
+        bus_item_free(&items[i]);
     bus_destroy(&bus);
 }
 
