@@ -77,7 +77,7 @@ struct args {
     int n_ids;
 };
 
-static int parse_args(int argc, char **argv, struct args *a)
+static int parse_args(int argc, char **argv, struct args *a, const char **bad)
 {
     memset(a, 0, sizeof(*a));
     a->format = "table";
@@ -99,12 +99,15 @@ static int parse_args(int argc, char **argv, struct args *a)
                 return -1; /* ids must be given together */
             a->n_ids++;
         } else {
+            *bad = argv[i];
             return -1;
         }
     }
     if (strcmp(a->format, "table") != 0 && strcmp(a->format, "json") != 0 &&
-        strcmp(a->format, "csv") != 0)
+        strcmp(a->format, "csv") != 0) {
+        *bad = a->format;
         return -1;
+    }
     return 0;
 }
 
@@ -293,8 +296,9 @@ static int command_outbox(void *state, int argc, char **argv)
 {
     struct hub *hub = state;
     struct args a;
-    if (parse_args(argc, argv, &a) != 0) {
-        fputs(usage, stderr);
+    const char *bad = "";
+    if (parse_args(argc, argv, &a, &bad) != 0) {
+        fprintf(stderr, "crmgov outbox: unexpected '%s' (see crmgov help outbox)\n", bad);
         return 2;
     }
     if (a.sink) {

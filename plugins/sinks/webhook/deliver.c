@@ -191,6 +191,11 @@ static enum deliver_result post(const struct deliverer *d, CURL *curl,
     curl_slist_free_all(headers);
     enum deliver_result result = deliver_classify(rc == CURLE_OK, status);
     *error = NULL;
+    for (size_t i = 0; i < r.len; i++) /* one line in logs and `crmgov outbox` */
+        if ((unsigned char)r.text[i] < 0x20)
+            r.text[i] = ' ';
+    while (r.len && r.text[r.len - 1] == ' ')
+        r.text[--r.len] = '\0';
     if (result != DELIVER_OK) {
         int n = rc != CURLE_OK
                     ? asprintf(error, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc))

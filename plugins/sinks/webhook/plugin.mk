@@ -7,5 +7,5 @@ WEBHOOK_OBJS := $(foreach f,route policy digest outbox message deliver command,$
   $(BUILD)/obj/plugins/sinks/common/finding_json.o
 TEST_OBJS_webhook_units := $(WEBHOOK_OBJS)
 TEST_PKGS_webhook_units := libcurl libcjson libsodium
-TEST_OBJS_webhook := $(WEBHOOK_OBJS)
-TEST_PKGS_webhook := libcurl libcjson libsodium libmicrohttpd
+TEST_OBJS_webhook := tests/support/receiver.c
+TEST_PKGS_webhook := libcjson libsodium libmicrohttpd
