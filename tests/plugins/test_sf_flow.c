@@ -229,7 +229,7 @@ static void test_map_or_filter(void **state)
     (void)state;
     struct sf_flow *flow = load("Lead_Or_Filter.flow-meta.xml");
     assert_event(flow,
-        "{\"actions\":[{\"type\":\"notify\"},"
+        "{\"actions\":[{\"to\":\"{!Sales_Team_Ids}\",\"type\":\"notify\"},"
         "{\"target\":\"Lead_Assignment_Router\",\"type\":\"call\"}],"
         "\"at\":\"2026-03-01T09:00:00Z\",\"attributes\":{\"api_version\":62,"
         "\"conditions_complete\":false,"
@@ -274,7 +274,7 @@ static void test_map_scheduled_flow(void **state)
     (void)state;
     struct sf_flow *flow = load("Account_Scheduled_Review.flow-meta.xml");
     assert_event(flow,
-        "{\"actions\":[{\"type\":\"email\"},"
+        "{\"actions\":[{\"to\":\"{!$Record.Owner.Email}\",\"type\":\"email\"},"
         "{\"field\":\"Review_Status__c\",\"type\":\"set_field\",\"value\":\"Requested\"}],"
         "\"at\":\"2026-03-01T09:00:00Z\",\"attributes\":{\"api_version\":52,"
         "\"conditions_complete\":true,"

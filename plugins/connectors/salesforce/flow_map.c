@@ -476,36 +476,62 @@ static void map_record_delete(struct map_ctx *ctx, const struct sf_element *elem
     add_call(ctx, "delete", object);
 }
 
-/* A literal parameter value usable as a recipient. */
-static const char *literal_parameter(const struct sf_element *element, const char *name)
+/* The value of an input parameter as a recipient: a literal as written, a
+ * reference as the merge field "{!path}" (so two flows writing to the same
+ * reference name the same recipient); NULL when absent or empty. */
+static const char *parameter_recipient(struct map_ctx *ctx, const struct sf_element *element,
+                                       const char *name)
 {
     for (size_t i = 0; i < element->n_items; i++) {
         const struct sf_item *item = &element->items[i];
-        if (item->kind == SF_ITEM_INPUT_PARAMETER && same(item->target, name) &&
-            item->value.kind == SF_VALUE_STRING && item->value.text[0] != '\0')
-            return item->value.text;
+        if (item->kind != SF_ITEM_INPUT_PARAMETER || !same(item->target, name) ||
+            item->value.text == NULL || item->value.text[0] == '\0')
+            continue;
+        if (item->value.kind == SF_VALUE_STRING)
+            return copy(ctx, item->value.text);
+        if (item->value.kind == SF_VALUE_REFERENCE)
+            return sf_arena_printf(ctx->arena, "{!%s}", item->value.text);
     }
     return NULL;
 }
 
+/*
+ * The canonical model requires a recipient. When the metadata names none the
+ * connector can read: an email alert is named by the alert ("alert:NAME",
+ * its recipients live in the alert's own metadata); anything else gets a
+ * marker unique to the element, which matches no principal and no other
+ * automation's recipient.
+ */
+static const char *recipient_of(struct map_ctx *ctx, const struct sf_element *element,
+                                const char *const *parameters, size_t n_parameters)
+{
+    for (size_t i = 0; i < n_parameters; i++) {
+        const char *to = parameter_recipient(ctx, element, parameters[i]);
+        if (to != NULL)
+            return to;
+    }
+    if (same(element->action_type, "emailAlert") && element->action_name != NULL)
+        return sf_arena_printf(ctx->arena, "alert:%s", element->action_name);
+    return sf_arena_printf(ctx->arena, "unresolved:%s.%s", ctx->flow->api_name,
+                           element->name != NULL ? element->name : "");
+}
+
 static void map_action_call(struct map_ctx *ctx, const struct sf_element *element)
 {
+    static const char *const email_parameters[] = {"emailAddresses", "recipientId",
+                                                   "emailAddressesArray"};
+    static const char *const notify_parameters[] = {"subjectNameOrId", "recipientIds",
+                                                    "targetId"};
     const char *type = element->action_type;
     struct crmgov_action *action;
     if (same(type, "emailSimple") || same(type, "emailAlert")) {
         action = new_action(ctx, CRMGOV_ACTION_EMAIL, "email");
-        const char *to = literal_parameter(element, "emailAddresses");
-        if (to == NULL)
-            to = literal_parameter(element, "recipientId");
         if (action != NULL)
-            action->to = copy(ctx, to);
+            action->to = recipient_of(ctx, element, email_parameters, 3);
     } else if (same(type, "chatterPost") || same(type, "customNotificationAction")) {
         action = new_action(ctx, CRMGOV_ACTION_NOTIFY, "notify");
-        const char *to = literal_parameter(element, "subjectNameOrId");
-        if (to == NULL)
-            to = literal_parameter(element, "recipientIds");
         if (action != NULL)
-            action->to = copy(ctx, to);
+            action->to = recipient_of(ctx, element, notify_parameters, 3);
     } else {
         add_call(ctx, NULL, element->action_name != NULL ? element->action_name : element->name);
     }

@@ -23,6 +23,7 @@
 #define _GNU_SOURCE /* memmem */
 #endif
 #include "flow_parse.h"
+#include "flow_parse_tree.h"
 
 #include "sf_arena.h"
 
@@ -844,6 +845,22 @@ static unsigned doctype_line(const char *data, size_t size)
     return line;
 }
 
+/* Everything after the document is read: shared by XML text and DOM input. */
+static void parse_root(struct parse_ctx *ctx, const xmlNode *root)
+{
+    if (root == NULL || root->name == NULL || strcmp((const char *)root->name, "Flow") != 0) {
+        ctx_fail(ctx, SF_PARSE_NOT_A_FLOW, root != NULL ? node_line(root) : 0,
+                 "root element is <%s>, not <Flow>",
+                 root != NULL && root->name != NULL ? (const char *)root->name : "(none)");
+        return;
+    }
+    parse_top_level(ctx, root);
+    if (ctx->status == SF_PARSE_OK)
+        build_indexes(ctx);
+    if (ctx->status == SF_PARSE_OK)
+        resolve_references(ctx);
+}
+
 static void parse_document(struct parse_ctx *ctx, const char *data, size_t size)
 {
     /* Refused before libxml2 sees it, so no entity declaration is ever parsed. */
@@ -855,22 +872,40 @@ static void parse_document(struct parse_ctx *ctx, const char *data, size_t size)
     xmlDoc *doc = read_document(ctx, data, size);
     if (doc == NULL)
         return;
-    const xmlNode *root = xmlDocGetRootElement(doc);
     if (doc->intSubset != NULL || doc->extSubset != NULL)
         ctx_fail(ctx, SF_PARSE_XML, doctype_line(data, size),
                  "a DOCTYPE is not allowed in flow metadata");
-    else if (root == NULL || strcmp((const char *)root->name, "Flow") != 0)
-        ctx_fail(ctx, SF_PARSE_NOT_A_FLOW, root != NULL ? node_line(root) : 0,
-                 "root element is <%s>, not <Flow>",
-                 root != NULL ? (const char *)root->name : "(none)");
-    else {
-        parse_top_level(ctx, root);
-        if (ctx->status == SF_PARSE_OK)
-            build_indexes(ctx);
-        if (ctx->status == SF_PARSE_OK)
-            resolve_references(ctx);
-    }
+    else
+        parse_root(ctx, xmlDocGetRootElement(doc));
     xmlFreeDoc(doc);
+}
+
+xmlDoc *sf_xml_read(const char *data, size_t size, const char *name,
+                    struct sf_parse_error *error)
+{
+    const char *display_name = name != NULL ? name : "<memory>";
+    struct parse_ctx ctx = {.display_name = display_name};
+    if (error != NULL)
+        memset(error, 0, sizeof *error);
+    if (data == NULL || size > SF_FLOW_MAX_BYTES) {
+        fill_error(error, data == NULL ? SF_PARSE_IO : SF_PARSE_TOO_LARGE, display_name, 0,
+                   data == NULL ? "no data" : "larger than the 4 MiB cap");
+        return NULL;
+    }
+    unsigned doctype = doctype_line(data, size);
+    xmlDoc *doc = NULL;
+    if (doctype != 0)
+        ctx_fail(&ctx, SF_PARSE_XML, doctype, "a DOCTYPE is not allowed in metadata");
+    else
+        doc = read_document(&ctx, data, size);
+    if (doc != NULL && (doc->intSubset != NULL || doc->extSubset != NULL)) {
+        ctx_fail(&ctx, SF_PARSE_XML, 0, "a DOCTYPE is not allowed in metadata");
+        xmlFreeDoc(doc);
+        doc = NULL;
+    }
+    if (doc == NULL)
+        fill_error(error, ctx.status, display_name, ctx.error_line, ctx.error_reason);
+    return doc;
 }
 
 char *sf_flow_api_name_from_path(struct sf_arena *arena, const char *path)
@@ -891,6 +926,39 @@ char *sf_flow_api_name_from_path(struct sf_arena *arena, const char *path)
     return sf_arena_strndup(arena, base, length);
 }
 
+/* A new, empty flow in its own arena; NULL (error filled) without memory. */
+static struct sf_flow *flow_new(const char *name, const char *api_name, const char *display_name,
+                                struct sf_parse_error *error)
+{
+    struct sf_arena *arena = sf_arena_new();
+    struct sf_flow *flow = arena != NULL ? sf_arena_alloc(arena, sizeof *flow) : NULL;
+    if (flow == NULL) {
+        sf_arena_free(arena);
+        fill_error(error, SF_PARSE_NO_MEMORY, display_name, 0, "out of memory");
+        return NULL;
+    }
+    flow->arena = arena;
+    flow->file = sf_arena_strdup(arena, name);
+    if (api_name != NULL)
+        flow->api_name = sf_arena_strdup(arena, api_name);
+    else
+        flow->api_name = name != NULL ? sf_flow_api_name_from_path(arena, name) : "";
+    return flow;
+}
+
+/* The flow when the context ended well; else NULL with the error filled. */
+static struct sf_flow *flow_finish(struct parse_ctx *ctx, struct sf_parse_error *error)
+{
+    if (ctx->status == SF_PARSE_OK && sf_arena_failed(ctx->arena))
+        ctx_fail(ctx, SF_PARSE_NO_MEMORY, 0, "out of memory");
+    if (ctx->status != SF_PARSE_OK) {
+        fill_error(error, ctx->status, ctx->display_name, ctx->error_line, ctx->error_reason);
+        sf_arena_free(ctx->arena);
+        return NULL;
+    }
+    return ctx->flow;
+}
+
 struct sf_flow *sf_flow_parse_buffer(const char *data, size_t size, const char *name,
                                      struct sf_parse_error *error)
 {
@@ -902,26 +970,26 @@ struct sf_flow *sf_flow_parse_buffer(const char *data, size_t size, const char *
                    data == NULL ? "no data" : "larger than the 4 MiB cap");
         return NULL;
     }
-    struct sf_arena *arena = sf_arena_new();
-    struct sf_flow *flow = arena != NULL ? sf_arena_alloc(arena, sizeof *flow) : NULL;
-    if (flow == NULL) {
-        sf_arena_free(arena);
-        fill_error(error, SF_PARSE_NO_MEMORY, display_name, 0, "out of memory");
+    struct sf_flow *flow = flow_new(name, NULL, display_name, error);
+    if (flow == NULL)
         return NULL;
-    }
-    flow->arena = arena;
-    flow->file = sf_arena_strdup(arena, name);
-    flow->api_name = name != NULL ? sf_flow_api_name_from_path(arena, name) : "";
-    struct parse_ctx ctx = {.flow = flow, .arena = arena, .display_name = display_name};
+    struct parse_ctx ctx = {.flow = flow, .arena = flow->arena, .display_name = display_name};
     parse_document(&ctx, data, size);
-    if (ctx.status == SF_PARSE_OK && sf_arena_failed(arena))
-        ctx_fail(&ctx, SF_PARSE_NO_MEMORY, 0, "out of memory");
-    if (ctx.status != SF_PARSE_OK) {
-        fill_error(error, ctx.status, display_name, ctx.error_line, ctx.error_reason);
-        sf_arena_free(arena);
+    return flow_finish(&ctx, error);
+}
+
+struct sf_flow *sf_flow_parse_tree(const xmlNode *root, const char *api_name, const char *name,
+                                   struct sf_parse_error *error)
+{
+    const char *display_name = name != NULL ? name : "<memory>";
+    if (error != NULL)
+        memset(error, 0, sizeof *error);
+    struct sf_flow *flow = flow_new(name, api_name != NULL ? api_name : "", display_name, error);
+    if (flow == NULL)
         return NULL;
-    }
-    return flow;
+    struct parse_ctx ctx = {.flow = flow, .arena = flow->arena, .display_name = display_name};
+    parse_root(&ctx, root);
+    return flow_finish(&ctx, error);
 }
 
 static char *read_whole_file(const char *path, size_t *size, struct sf_parse_error *error)
