@@ -141,6 +141,40 @@ static int host_subscribe(const struct crmgov_host *h, enum crmgov_topic topic,
     return dispatcher_subscribe(&in->rt->dispatcher, topic, fn, state, in);
 }
 
+/* The position announced by position() for the next item this thread
+ * publishes for an instance (one slot per thread: readers are threads). */
+static __thread struct {
+    struct instance *owner;
+    struct bus_checkpoint cp;
+} next_position;
+
+static void take_position(struct instance *in, struct bus_item *item)
+{
+    if (next_position.owner != in)
+        return;
+    item->has_checkpoint = 1;
+    item->cp = next_position.cp;
+    next_position.owner = NULL;
+}
+
+static int host_position(const struct crmgov_host *h, const char *key, const void *value,
+                         size_t len)
+{
+    size_t key_len = key ? strlen(key) : 0;
+    if (!key_len || key_len > BUS_CP_KEY_MAX || len > BUS_CP_VALUE_MAX) {
+        host_set_error(h, "position(): key of 1..%d bytes and value of at most %d bytes",
+                       BUS_CP_KEY_MAX, BUS_CP_VALUE_MAX);
+        return CRMGOV_ERROR;
+    }
+    next_position.owner = self(h);
+    next_position.cp.key_len = (uint16_t)key_len;
+    memcpy(next_position.cp.key, key, key_len);
+    next_position.cp.value_len = (uint16_t)len;
+    if (len)
+        memcpy(next_position.cp.value, value, len);
+    return CRMGOV_OK;
+}
+
 static int submit_deadletter(struct instance *in, const char *source, uint64_t line,
                              const char *reason, const char *raw, size_t raw_len)
 {
@@ -150,6 +184,7 @@ static int submit_deadletter(struct instance *in, const char *source, uint64_t l
         .line = line, .reason = xstrdup(reason), .raw = xstrndup(raw ? raw : "", keep),
         .raw_len = keep,
     };
+    take_position(in, &item);
     in->dead_letters++;
     if (dispatcher_submit(&in->rt->dispatcher, &item) != CRMGOV_OK) {
         bus_item_free(&item);
@@ -161,6 +196,7 @@ static int submit_deadletter(struct instance *in, const char *source, uint64_t l
 static int submit_event(struct instance *in, struct event_box *box)
 {
     struct bus_item item = { .kind = BUS_EVENT, .from = in, .event = box };
+    take_position(in, &item);
     in->published++;
     if (dispatcher_submit(&in->rt->dispatcher, &item) != CRMGOV_OK) {
         bus_item_free(&item);
@@ -567,4 +603,5 @@ void host_setup(struct instance *in)
     h->time_format = host_time_format;
     h->duration_parse = duration_parse;
     h->definition_hash = host_definition_hash;
+    h->position = host_position;
 }

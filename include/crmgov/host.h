@@ -14,8 +14,8 @@
  * Threads. Subscriber callbacks (layers, sinks) run on the core's single
  * dispatcher thread, one at a time: they need no locks. Connectors may run
  * their own threads; publish(), publish_json(), deadletter(), checkpoint(),
- * flush(), log(), stopping(), sleep() and connector_done() may be called
- * from any thread. Store writes (state_put, finding_raise, audit_append...)
+ * flush(), position(), log(), stopping(), sleep() and connector_done() may be
+ * called from any thread. Store writes (state_put, finding_raise, audit_append...)
  * are for subscriber callbacks and commands: they join the transaction of the
  * batch being dispatched (or of the command), so a crash never keeps half.
  * Store reads are safe from any thread.
@@ -357,6 +357,17 @@ struct crmgov_host {
     /* The definition hash of an automation JSON object text, as EVENTS.md
      * defines it, into hex[65]; CRMGOV_ERROR when the text is no automation. */
     int (*definition_hash)(const char *json, size_t len, char hex[65]);
+
+    /* --- Exactly-once input positions (connectors) ---------------------- */
+    /* Sets the read position that the NEXT event or dead letter this thread
+     * publishes for this instance carries: it commits in the same
+     * transaction as that event, never without it. Call it right before
+     * publish_json/publish/deadletter with the position just after that
+     * input. (checkpoint() commits no earlier than what was published before
+     * it, but possibly in a later batch: at-least-once.) key <= 96 bytes,
+     * value <= 256 bytes. */
+    int (*position)(const struct crmgov_host *h, const char *key, const void *value,
+                    size_t len);
 };
 
 /* Duration histogram buckets, shared by core and plugins: bucket 0 holds

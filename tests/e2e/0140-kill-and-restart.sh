@@ -42,7 +42,7 @@ dump whole.db > whole.txt
 
 config "$T/killed.db" killed.ini
 kills=0; attempts=0
-while [ "$kills" -lt 6 ] && [ "$attempts" -lt 60 ]; do
+while [ "$kills" -lt 8 ] && [ "$attempts" -lt 60 ]; do
   attempts=$((attempts + 1))
   "$CRMGOV" run --once -c killed.ini > /dev/null 2>&1 &
   pid=$!

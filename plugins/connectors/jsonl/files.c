@@ -117,6 +117,7 @@ void jsonl_files_free(struct jsonl *j)
     for (size_t i = 0; i < j->n_files; i++) {
         jsonl_file_close(j->files[i]);
         free(j->files[i]->pending);
+        free(j->files[i]->skip_head);
         free(j->files[i]->path);
         free(j->files[i]);
     }

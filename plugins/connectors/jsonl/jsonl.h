@@ -40,6 +40,8 @@ struct jsonl_file {
     size_t pending_len, pending_cap;
     int skipping;               /* inside a line longer than max_line */
     uint64_t skip_bytes;        /* bytes of that line so far */
+    char *skip_head;            /* its first bytes, for the dead letter */
+    size_t skip_head_len;
     int eof;
 };
 

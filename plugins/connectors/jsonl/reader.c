@@ -18,12 +18,6 @@
 
 #include "jsonl.h"
 
-static void checkpoint_key(const struct jsonl_file *f, char *key, size_t size)
-{
-    snprintf(key, size, "file:%llu:%llu", (unsigned long long)f->dev,
-             (unsigned long long)f->ino);
-}
-
 /* Decimal digits of v at the end of buf (which has room for 20); returns the
  * start. The position is written after every line, so no printf here. */
 static char *u64_digits(uint64_t v, char *end)
@@ -35,22 +29,48 @@ static char *u64_digits(uint64_t v, char *end)
     return end;
 }
 
-static void save_position(struct jsonl *j, const struct jsonl_file *f)
+static void checkpoint_key(const struct jsonl_file *f, char *key, size_t size)
 {
-    if (j->from_stdin)
-        return;
-    char value[64 + 2 * JSONL_FINGERPRINT], digits[20];
+    snprintf(key, size, "file:%llu:%llu", (unsigned long long)f->dev,
+             (unsigned long long)f->ino);
+}
+
+/* "OFFSET LINE FINGERPRINT-HEX", the position a restart resumes from. */
+static size_t format_position(const struct jsonl_file *f, uint64_t offset, uint64_t line,
+                              char *value)
+{
+    char digits[20];
     size_t n = 0;
-    char *d = u64_digits(f->offset, digits + sizeof(digits));
+    char *d = u64_digits(offset, digits + sizeof(digits));
     memcpy(value, d, (size_t)(digits + sizeof(digits) - d));
     n += (size_t)(digits + sizeof(digits) - d);
     value[n++] = ' ';
-    d = u64_digits(f->line, digits + sizeof(digits));
+    d = u64_digits(line, digits + sizeof(digits));
     memcpy(value + n, d, (size_t)(digits + sizeof(digits) - d));
     n += (size_t)(digits + sizeof(digits) - d);
     value[n++] = ' ';
     memcpy(value + n, f->fingerprint_hex, 2 * f->fingerprint_len);
-    n += 2 * f->fingerprint_len;
+    return n + 2 * f->fingerprint_len;
+}
+
+/* The next line (of `consumed` bytes) publishes an event or a dead letter:
+ * its position travels with it and commits with it (exactly once). */
+static void position_with_next(struct jsonl *j, const struct jsonl_file *f, uint64_t consumed)
+{
+    if (j->from_stdin)
+        return;
+    char value[64 + 2 * JSONL_FINGERPRINT];
+    size_t n = format_position(f, f->offset + consumed, f->line + 1, value);
+    j->host->position(j->host, f->key, value, n);
+}
+
+/* After a line that published nothing (a blank line). */
+static void save_position(struct jsonl *j, const struct jsonl_file *f)
+{
+    if (j->from_stdin)
+        return;
+    char value[64 + 2 * JSONL_FINGERPRINT];
+    size_t n = format_position(f, f->offset, f->line, value);
     j->host->checkpoint(j->host, f->key, value, n);
 }
 
@@ -202,6 +222,9 @@ static void emit(struct jsonl *j, struct jsonl_file *f, const char *line, size_t
     size_t blank = 0;
     while (blank < len && (line[blank] == ' ' || line[blank] == '\t'))
         blank++;
+    int publishes = len > j->max_line || blank < len;
+    if (publishes)
+        position_with_next(j, f, consumed);
     if (len > j->max_line)
         too_long(j, f, line, len);
     else if (blank < len)
@@ -210,7 +233,8 @@ static void emit(struct jsonl *j, struct jsonl_file *f, const char *line, size_t
     f->offset += consumed;
     if (f->fingerprint_len < JSONL_FINGERPRINT && f->offset > f->fingerprint_len && !f->is_gzip)
         read_fingerprint(f);
-    save_position(j, f);
+    if (!publishes)
+        save_position(j, f);
 }
 
 static void pending_add(struct jsonl_file *f, const char *data, size_t n)
@@ -229,22 +253,36 @@ static void pending_add(struct jsonl_file *f, const char *data, size_t n)
     f->pending_len += n;
 }
 
-/* The pending line plus `n` more bytes would pass max_line: report it with
- * its first bytes and skip the rest of it. */
-static void start_skipping(struct jsonl *j, struct jsonl_file *f, const char *more, size_t n)
+/* The pending line plus `n` more bytes would pass max_line: keep its first
+ * bytes for the dead letter, which is written when the line ends (so that it
+ * carries the position after the line), and skip the rest. */
+static void start_skipping(struct jsonl_file *f, const char *more, size_t n)
 {
     size_t keep = f->pending_len < 4096 ? f->pending_len : 4096;
     size_t extra = n < 4096 - keep ? n : 4096 - keep;
-    char *head = malloc(keep + extra + 1);
-    if (!head)
+    f->skip_head = malloc(keep + extra + 1);
+    if (!f->skip_head)
         abort();
-    memcpy(head, f->pending, keep);
-    memcpy(head + keep, more, extra);
-    too_long(j, f, head, keep + extra);
-    free(head);
+    memcpy(f->skip_head, f->pending, keep);
+    memcpy(f->skip_head + keep, more, extra);
+    f->skip_head_len = keep + extra;
     f->skipping = 1;
     f->skip_bytes = f->pending_len + n;
     f->pending_len = 0;
+}
+
+/* The over-long line ended after `tail` more bytes (plus `newline`). */
+static void end_skipping(struct jsonl *j, struct jsonl_file *f, uint64_t tail, int newline)
+{
+    uint64_t consumed = f->skip_bytes + tail + (newline ? 1 : 0);
+    position_with_next(j, f, consumed);
+    too_long(j, f, f->skip_head, f->skip_head_len);
+    free(f->skip_head);
+    f->skip_head = NULL;
+    f->line++;
+    f->offset += consumed;
+    f->skipping = 0;
+    f->skip_bytes = 0;
 }
 
 /* Bytes without a newline: they continue the current line. */
@@ -253,7 +291,7 @@ static void partial(struct jsonl *j, struct jsonl_file *f, const char *p, size_t
     if (f->skipping)
         f->skip_bytes += n;
     else if (f->pending_len + n > j->max_line)
-        start_skipping(j, f, p, n);
+        start_skipping(f, p, n);
     else
         pending_add(f, p, n);
 }
@@ -262,16 +300,12 @@ static void partial(struct jsonl *j, struct jsonl_file *f, const char *p, size_t
 static void line_end(struct jsonl *j, struct jsonl_file *f, const char *p, size_t n)
 {
     if (f->skipping) {
-        f->line++;
-        f->offset += f->skip_bytes + n + 1;
-        f->skipping = 0;
-        f->skip_bytes = 0;
-        save_position(j, f);
+        end_skipping(j, f, n, 1);
     } else if (!f->pending_len) {
         emit(j, f, p, n, n + 1);
     } else if (f->pending_len + n > j->max_line) {
-        start_skipping(j, f, p, n);
-        line_end(j, f, p, 0);
+        start_skipping(f, p, n);
+        end_skipping(j, f, 0, 1);
     } else {
         pending_add(f, p, n);
         emit(j, f, f->pending, f->pending_len, f->pending_len + 1);
@@ -283,11 +317,7 @@ static void line_end(struct jsonl *j, struct jsonl_file *f, const char *p, size_
 static void last_line(struct jsonl *j, struct jsonl_file *f)
 {
     if (f->skipping) {
-        f->line++;
-        f->offset += f->skip_bytes;
-        f->skipping = 0;
-        f->skip_bytes = 0;
-        save_position(j, f);
+        end_skipping(j, f, 0, 0);
     } else if (f->pending_len) {
         emit(j, f, f->pending, f->pending_len, f->pending_len);
         f->pending_len = 0;
