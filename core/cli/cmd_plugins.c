@@ -46,7 +46,8 @@ static int load_all(struct runtime *rt, struct registry *reg, const char *dir)
         names[n++] = xstrdup(e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof(char *), compare_names);
+    if (n)
+        qsort(names, n, sizeof(char *), compare_names);
     int refused = 0;
     for (size_t i = 0; i < n; i++) {
         char *path = xasprintf("%s/%s", dir, names[i]);
