@@ -207,6 +207,15 @@ $(BUILD)/testplugins/%.so: tests/plugins/fixtures/%.c
 $(BUILD)/tests/plugins/stamp: $(TESTPLUG)
 	@mkdir -p $(dir $@) && touch $@
 
+# The driver of the minisign interop test (tests/unit/minisign_interop.sh, run
+# by tests/e2e/0730-minisign-interop.sh against the real minisign binary):
+# core/minisign.c alone. Not named test_*, so run.sh does not run it itself.
+MINISIGN_TOOL := $(BUILD)/tests/minisign_tool
+$(MINISIGN_TOOL): tests/unit/minisign_tool.c core/minisign.c core/minisign.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) -o $@ tests/unit/minisign_tool.c core/minisign.c \
+	  $(call pkg_libs,libsodium)
+
 # `make test` and `make demo` install what is missing first, then re-read this
 # Makefile (so pkg-config sees the new packages) for the real work.
 test:
@@ -216,7 +225,7 @@ test:
 	@echo "== again under AddressSanitizer + UndefinedBehaviorSanitizer =="
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 all test-run
 
-test-run: $(UNIT_BIN) $(PTEST_BIN) $(TESTPLUG)
+test-run: $(UNIT_BIN) $(PTEST_BIN) $(TESTPLUG) $(MINISIGN_TOOL)
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) sh tests/run.sh
 
 # ---------------------------------------------------------------------------

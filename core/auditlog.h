@@ -140,10 +140,13 @@ int auditlog_verify(struct store *s, const struct audit_verify_options *options,
 
 /* Inclusion proof of entry seq in the tree of tree_size entries (0: the
  * latest signed head, or the current size when nothing is signed), as the
- * JSON object documented in docs/auditlog.md. */
+ * JSON object documented in docs/auditlog.md. 0 ok; 1 when there is no
+ * such entry, size or head (the request, not the log, is wrong); -1 when
+ * the log is damaged or unreadable. The reason is in why. */
 int auditlog_prove_inclusion(struct store *s, uint64_t seq, uint64_t tree_size, cJSON **out,
                              struct strbuf *why);
-/* Consistency proof from old_size to tree_size (0 as above). */
+/* Consistency proof from old_size to tree_size (0 as above); returns as
+ * above. */
 int auditlog_prove_consistency(struct store *s, uint64_t old_size, uint64_t tree_size,
                                cJSON **out, struct strbuf *why);
 /* What an outsider does with either proof: checks the head's signature

@@ -206,6 +206,8 @@ int audit_head_check_signature(struct audit_head *head, const minisign_trusted_k
     minisign_status status =
         minisign_verify(head->signature, strlen(head->signature), head->checkpoint,
                         strlen(head->checkpoint), keys, &verified);
+    if (status == MINISIGN_ERR_SIGNATURE_MISMATCH)
+        return sb_adds(why, "signature: does not match the checkpoint"), -1;
     if (status != MINISIGN_OK)
         return sb_addf(why, "signature: %s", minisign_status_message(status)), -1;
     char *comment = audit_head_comment(head);

@@ -390,7 +390,7 @@ static int proof_head(struct store *s, uint64_t tree_size, struct audit_head *he
         sb_addf(why, "no signed head of size %llu (the log has %llu entries)",
                 (unsigned long long)tree_size, (unsigned long long)head->size);
         audit_head_free(head);
-        return -1;
+        return 1;
     }
     return 0;
 }
@@ -475,11 +475,14 @@ static int proof_setup(struct store *s, uint64_t tree_size, struct audit_head *h
                        struct leaves *leaves, struct strbuf *why)
 {
     memset(leaves, 0, sizeof(*leaves));
-    if (proof_head(s, tree_size, head, why))
-        return -1;
+    int rc = proof_head(s, tree_size, head, why);
+    if (rc)
+        return rc;
     uint8_t root[MERKLE_HASH_BYTES];
+    rc = -1;
     if (head->size == 0) {
         sb_adds(why, "the log is empty");
+        rc = 1;
     } else if (read_leaves(s, head->size, leaves, why) == 0) {
         merkle_root_of_array(leaves->hashes, leaves->count, head->size, root);
         if (memcmp(root, head->root, MERKLE_HASH_BYTES) == 0)
@@ -489,7 +492,7 @@ static int proof_setup(struct store *s, uint64_t tree_size, struct audit_head *h
     }
     audit_head_free(head);
     free(leaves->hashes);
-    return -1;
+    return rc;
 }
 
 int auditlog_prove_inclusion(struct store *s, uint64_t seq, uint64_t tree_size, cJSON **out,
@@ -502,7 +505,7 @@ int auditlog_prove_inclusion(struct store *s, uint64_t seq, uint64_t tree_size, 
     int rc = proof_setup(s, tree_size, &head, &leaves, why);
     if (rc) {
         pthread_mutex_unlock(&s->lock);
-        return -1;
+        return rc;
     }
     struct strbuf canonical = STRBUF_INIT;
     uint8_t leaf[MERKLE_HASH_BYTES];
@@ -510,7 +513,7 @@ int auditlog_prove_inclusion(struct store *s, uint64_t seq, uint64_t tree_size, 
     if (seq < 1 || seq > head.size) {
         sb_addf(why, "seq %llu is not in the tree of size %llu", (unsigned long long)seq,
                 (unsigned long long)head.size);
-        rc = -1;
+        rc = 1;
     } else if (read_entry(s, seq, &canonical, leaf) ||
                memcmp(leaf, leaves.hashes + (seq - 1) * MERKLE_HASH_BYTES, MERKLE_HASH_BYTES)) {
         sb_addf(why, "entry seq %llu does not match its leaf hash; run 'crmgov log verify'",
@@ -546,11 +549,11 @@ int auditlog_prove_consistency(struct store *s, uint64_t old_size, uint64_t tree
     int rc = proof_setup(s, tree_size, &head, &leaves, why);
     pthread_mutex_unlock(&s->lock);
     if (rc)
-        return -1;
+        return rc;
     if (old_size < 1 || old_size > head.size) {
         sb_addf(why, "size %llu is not between 1 and the head's size %llu",
                 (unsigned long long)old_size, (unsigned long long)head.size);
-        rc = -1;
+        rc = 1;
     } else {
         merkle_proof proof;
         uint8_t old_root[MERKLE_HASH_BYTES];

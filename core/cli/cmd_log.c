@@ -299,7 +299,7 @@ static int log_prove(const struct cli_args *args)
                      : auditlog_prove_inclusion(&rt.store, seq, size, &proof, &why);
         if (rc) {
             fprintf(stderr, "crmgov log prove: %s\n", sb_str(&why));
-            status = EXIT_FINDINGS;
+            status = rc > 0 ? EXIT_USAGE : EXIT_FINDINGS;
         } else {
             char *text = cJSON_Print(proof);
             printf("%s\n", text);

@@ -167,7 +167,7 @@ static void test_all_proofs_of_small_logs(void **state)
         struct audit_head head;
         cJSON *proof = NULL;
         sb_reset(&why);
-        assert_int_equal(auditlog_prove_inclusion(&s, (uint64_t)n + 1, 0, &proof, &why), -1);
+        assert_int_equal(auditlog_prove_inclusion(&s, (uint64_t)n + 1, 0, &proof, &why), 1);
         char expected[96];
         snprintf(expected, sizeof(expected), "seq %d is not in the tree of size %d", n + 1, n);
         assert_string_equal(sb_str(&why), expected);
