@@ -192,6 +192,8 @@ static void test_failed_commit_exports_nothing(void **state)
     feed(h, "2026-03-01T09:00:00Z", "create", "AUD001");
     crmgov_harness_fail_next_commit(h);
     feed(h, "2026-03-01T10:00:00Z", "create", "AUD002");
+    for (int i = 0; i < 500 && !crmgov_harness_failed(h); i++)
+        usleep(10 * 1000); /* the dispatcher flags the failure after answering the feed */
     assert_int_equal(crmgov_harness_failed(h), 1);
     crmgov_harness_free(h);
     char *text = slurp("f.jsonl");

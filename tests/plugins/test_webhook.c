@@ -259,19 +259,14 @@ static const char *text_of(const cJSON *o, const char *name)
     return cJSON_IsString(m) ? m->valuestring : "-";
 }
 
-static void add_recipients(char **out, size_t *len, FILE *f, const cJSON *list)
+static void add_recipients(FILE *f, const cJSON *list)
 {
-    (void)out;
-    (void)len;
-    const cJSON *r;
-    int first = 1;
-    cJSON_ArrayForEach(r, list)
-    {
+    for (int i = 0; i < cJSON_GetArraySize(list); i++) {
+        const cJSON *r = cJSON_GetArrayItem(list, i);
         const cJSON *address = cJSON_GetObjectItemCaseSensitive(r, "address");
-        fprintf(f, "%s%s(%s%s%s)", first ? "" : ",", text_of(r, "id"), text_of(r, "as"),
+        fprintf(f, "%s%s(%s%s%s)", i ? "," : "", text_of(r, "id"), text_of(r, "as"),
                 cJSON_IsString(address) ? " " : "",
                 cJSON_IsString(address) ? address->valuestring : "");
-        first = 0;
     }
 }
 
@@ -292,10 +287,10 @@ static char *summary(struct test_receiver *rx)
             const cJSON *fi = cJSON_GetObjectItemCaseSensitive(body, "finding");
             fprintf(f, "%s/%s %s -> ", text_of(fi, "rule"), text_of(fi, "automation"),
                     text_of(body, "transition"));
-            add_recipients(&out, &len, f, cJSON_GetObjectItemCaseSensitive(body, "recipients"));
+            add_recipients(f, cJSON_GetObjectItemCaseSensitive(body, "recipients"));
         } else {
             fprintf(f, "%s -> ", text_of(body, "at"));
-            add_recipients(&out, &len, f, cJSON_GetObjectItemCaseSensitive(body, "recipients"));
+            add_recipients(f, cJSON_GetObjectItemCaseSensitive(body, "recipients"));
             fprintf(f, ":");
             const cJSON *item;
             cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(body, "items"))

@@ -51,11 +51,12 @@ void sink_add_string_or_null(cJSON *object, const char *name, const char *s)
 void sink_add_time(const struct crmgov_host *host, cJSON *object, const char *name,
                    crmgov_time t)
 {
-    char buf[32];
-    if (t == CRMGOV_TIME_NONE)
+    if (t == CRMGOV_TIME_NONE) {
         cJSON_AddNullToObject(object, name);
-    else
-        cJSON_AddStringToObject(object, name, host->time_format(t, buf));
+        return;
+    }
+    char buf[32];
+    cJSON_AddStringToObject(object, name, host->time_format(t, buf));
 }
 
 static cJSON *evidence_object(const char *text)

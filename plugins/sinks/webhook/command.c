@@ -34,7 +34,7 @@ struct hub_iface {
     uint32_t struct_size;
     struct hub *hub;
     int (*join)(const struct hub_iface *iface, struct webhook *w);
-    void (*leave)(const struct hub_iface *iface, struct webhook *w);
+    void (*leave)(const struct hub_iface *iface, const struct webhook *w);
 };
 
 struct hub {
@@ -56,7 +56,7 @@ static int hub_join(const struct hub_iface *iface, struct webhook *w)
     return CRMGOV_OK;
 }
 
-static void hub_drop(const struct hub_iface *iface, struct webhook *w)
+static void hub_drop(const struct hub_iface *iface, const struct webhook *w)
 {
     struct hub *hub = iface->hub;
     size_t j = 0;
@@ -173,6 +173,11 @@ static const char *json_text(const cJSON *o, const char *name)
     return cJSON_IsString(m) ? m->valuestring : NULL;
 }
 
+static const char *or_unknown(const char *s)
+{
+    return s ? s : "?";
+}
+
 static int list_waiting(void *ctx, const char *key, const cJSON *recipient, const cJSON *item)
 {
     (void)key;
@@ -180,9 +185,10 @@ static int list_waiting(void *ctx, const char *key, const cJSON *recipient, cons
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(item, "finding");
     char summary[512];
     const char *automation = json_text(f, "automation");
-    snprintf(summary, sizeof(summary), "%s %s%s%s %s (%s)", json_text(f, "rule") ?: "?",
-             json_text(f, "system") ?: "?", automation ? "/" : "", automation ? automation : "",
-             json_text(item, "transition") ?: "?", json_text(f, "severity") ?: "?");
+    snprintf(summary, sizeof(summary), "%s %s%s%s %s (%s)", or_unknown(json_text(f, "rule")),
+             or_unknown(json_text(f, "system")), automation ? "/" : "",
+             automation ? automation : "", or_unknown(json_text(item, "transition")),
+             or_unknown(json_text(f, "severity")));
     const char *row[] = { l->w->instance, NULL, "digest-item", "waiting",
                           json_text(item, "at"), l->due[0] ? l->due : NULL, "0", NULL,
                           json_text(recipient, "id"), summary, NULL };

@@ -256,7 +256,6 @@ static void delivered(struct deliverer *d, const struct outbox_entry *e)
     if (d->failures)
         d->host->log(d->host, CRMGOV_LOG_INFO, "the receiver is taking deliveries again");
     d->failures = 0;
-    d->host->metric_add(d->host, "webhook.delivered", 1);
 }
 
 /* 1 to go on with the next entry, 0 to end the pass (the head is failing). */

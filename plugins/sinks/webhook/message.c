@@ -364,13 +364,9 @@ static char *slack_finding(const cJSON *message)
     const cJSON *accountable = cJSON_GetObjectItemCaseSensitive(message, "accountable");
     if (cJSON_GetArraySize(accountable) > 0) {
         text_adds(&t, "For: ");
-        const cJSON *r;
-        int first = 1;
-        cJSON_ArrayForEach(r, accountable)
-        {
-            text_adds(&t, first ? "" : ", ");
-            add_person(&t, r);
-            first = 0;
+        for (int i = 0; i < cJSON_GetArraySize(accountable); i++) {
+            text_adds(&t, i ? ", " : "");
+            add_person(&t, cJSON_GetArrayItem(accountable, i));
         }
         text_adds(&t, "\n");
     }
