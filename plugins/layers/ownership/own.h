@@ -65,13 +65,17 @@ void *own_map_remove(struct own_map *m, const char *key, size_t len);
 /* Frees the slots and keys; values are the caller's. */
 void own_map_free(struct own_map *m);
 
-/* A (system, id) key: system, a NUL byte, id. */
+/* A map key made of parts joined by NUL bytes, e.g. (system, id). Short
+ * keys live in the struct itself: lookups on the hot path never allocate. */
 struct own_key {
     char *buf;
     size_t len;
+    char inline_buf[160];
 };
 
 void own_key_make(struct own_key *k, const char *system, const char *id);
+/* n parts (NULL counts as ""). */
+void own_key_parts(struct own_key *k, const char *const *parts, size_t n);
 void own_key_free(struct own_key *k);
 
 /* Deadlines in event time: a binary min-heap of (time, automation). */

@@ -140,23 +140,21 @@ const char *own_fallback_for(const struct own_layer *l, const char *system)
 /* ------------------------------------------------------------------------ */
 /* open findings                                                             */
 
+static void finding_key_of(struct own_key *k, enum own_rule rule, const char *system,
+                           const char *automation, const char *subject)
+{
+    const char *parts[4] = { own_rule_code(rule), system, automation, subject };
+    own_key_parts(k, parts, 4);
+}
+
 static void finding_key(struct own_finding *f)
 {
-    const char *parts[4] = { own_rule_code(f->rule), f->system,
-                             f->automation ? f->automation : "", f->subject ? f->subject : "" };
-    size_t len = 0;
-    for (int i = 0; i < 4; i++)
-        len += strlen(parts[i]) + 1;
-    f->key = own_alloc(len);
-    f->key_len = len - 1;
-    char *w = f->key;
-    for (int i = 0; i < 4; i++) {
-        size_t n = strlen(parts[i]);
-        memcpy(w, parts[i], n);
-        w += n;
-        if (i < 3)
-            *w++ = '\0';
-    }
+    struct own_key k;
+    finding_key_of(&k, f->rule, f->system, f->automation, f->subject);
+    f->key = own_alloc(k.len + 1);
+    memcpy(f->key, k.buf, k.len + 1);
+    f->key_len = k.len;
+    own_key_free(&k);
 }
 
 void own_finding_free(struct own_finding *f)
@@ -211,12 +209,10 @@ struct want {
  * confirmed by this pass. Returns it, or NULL when the store refused. */
 static struct own_finding *want(struct own_layer *l, struct want *w, crmgov_time at, int *is_new)
 {
-    struct own_finding probe = { .rule = w->rule, .system = (char *)w->system,
-                                 .automation = (char *)w->automation,
-                                 .subject = (char *)w->subject };
-    finding_key(&probe);
-    struct own_finding *f = own_map_get(&l->findings, probe.key, probe.key_len);
-    free(probe.key);
+    struct own_key k;
+    finding_key_of(&k, w->rule, w->system, w->automation, w->subject);
+    struct own_finding *f = own_map_get(&l->findings, k.buf, k.len);
+    own_key_free(&k);
     *is_new = !f;
     if (f && f->message && strcmp(f->message, w->message) == 0 && f->evidence &&
         strcmp(f->evidence, w->evidence) == 0) {

@@ -172,18 +172,34 @@ void own_map_free(struct own_map *m)
     memset(m, 0, sizeof(*m));
 }
 
+void own_key_parts(struct own_key *k, const char *const *parts, size_t n)
+{
+    size_t len = n ? n - 1 : 0;
+    for (size_t i = 0; i < n; i++)
+        len += parts[i] ? strlen(parts[i]) : 0;
+    k->len = len;
+    k->buf = len < sizeof(k->inline_buf) ? k->inline_buf : own_alloc(len + 1);
+    char *w = k->buf;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = parts[i] ? strlen(parts[i]) : 0;
+        memcpy(w, parts[i] ? parts[i] : "", l);
+        w += l;
+        if (i + 1 < n)
+            *w++ = '\0';
+    }
+    *w = '\0';
+}
+
 void own_key_make(struct own_key *k, const char *system, const char *id)
 {
-    size_t ls = strlen(system), li = strlen(id);
-    k->len = ls + 1 + li;
-    k->buf = own_alloc(k->len + 1);
-    memcpy(k->buf, system, ls);
-    memcpy(k->buf + ls + 1, id, li);
+    const char *parts[2] = { system, id };
+    own_key_parts(k, parts, 2);
 }
 
 void own_key_free(struct own_key *k)
 {
-    free(k->buf);
+    if (k->buf != k->inline_buf)
+        free(k->buf);
     k->buf = NULL;
     k->len = 0;
 }
