@@ -67,6 +67,21 @@ int ledger_report(struct ledger *l, const char *key, const char *fingerprint, cJ
     return rc;
 }
 
+int ledger_dead_letter(struct ledger *l, const char *key, const char *fingerprint,
+                       const char *source, const char *reason, const char *raw, size_t len)
+{
+    pthread_mutex_lock(&l->lock);
+    const char *known = keymap_get(&l->seen, key);
+    int fresh = !known || strcmp(known, fingerprint) != 0;
+    if (fresh) {
+        l->host->deadletter(l->host, source, 0, reason, raw, len);
+        l->host->checkpoint(l->host, key, fingerprint, strlen(fingerprint));
+        keymap_put(&l->seen, key, fingerprint);
+    }
+    pthread_mutex_unlock(&l->lock);
+    return fresh;
+}
+
 char *ledger_lookup(struct ledger *l, const char *key)
 {
     pthread_mutex_lock(&l->lock);

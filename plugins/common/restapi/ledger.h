@@ -44,6 +44,13 @@ void ledger_close(struct ledger *l);
 int ledger_report(struct ledger *l, const char *key, const char *fingerprint, cJSON *event,
                   const char *source);
 
+/* Records input that maps to no event (a definition the connector cannot
+ * read) as a dead letter, once per fingerprint: the checkpoint keeps a
+ * broken definition from being reported again until it changes. 1 when
+ * recorded now, 0 when already known. */
+int ledger_dead_letter(struct ledger *l, const char *key, const char *fingerprint,
+                       const char *source, const char *reason, const char *raw, size_t len);
+
 /* A copy of the fingerprint for key (caller frees), or NULL. */
 char *ledger_lookup(struct ledger *l, const char *key);
 

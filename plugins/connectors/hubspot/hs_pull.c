@@ -455,8 +455,10 @@ static int report_flow(struct hubspot *hs, const cJSON *flow, const cJSON *catal
         char *raw = cJSON_PrintUnformatted(flow);
         if (!id)
             snprintf(why, sizeof(why), "flow without an id");
-        hs->host->deadletter(hs->host, source, 0, why, raw ? raw : "",
-                             raw ? strlen(raw) : 0);
+        /* Once per revision: the next poll must not report it again. */
+        flow_key(id ? id : "?", key, sizeof(key));
+        ledger_dead_letter(&hs->ledger, key, revision ? revision : "unversioned", source, why,
+                           raw ? raw : "", raw ? strlen(raw) : 0);
         cJSON_free(raw);
         return -1;
     }
