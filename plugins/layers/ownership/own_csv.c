@@ -42,7 +42,6 @@ static char *field_take(struct field_buf *f)
 struct parser {
     const char *p, *end;
     size_t line;
-    struct own_csv *out;
     char *err;
     size_t errlen;
 };
@@ -143,7 +142,7 @@ static int parse_row(struct parser *ps, struct own_csv_row *row)
     }
 }
 
-static void push_row(struct own_csv *csv, struct own_csv_row *row)
+static void push_row(struct own_csv *csv, const struct own_csv_row *row)
 {
     struct own_csv_row *rows = realloc(csv->rows, (csv->n_rows + 1) * sizeof(*rows));
     if (!rows)
@@ -155,7 +154,7 @@ static void push_row(struct own_csv *csv, struct own_csv_row *row)
 int own_csv_parse(const char *text, size_t len, struct own_csv *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof(*out));
-    struct parser ps = { .p = text, .end = text + len, .line = 1, .out = out, .err = err,
+    struct parser ps = { .p = text, .end = text + len, .line = 1, .err = err,
                          .errlen = errlen };
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
         ps.p += 3;

@@ -321,11 +321,12 @@ static char *json_text(cJSON *o)
 
 static void add_time(const struct own_layer *l, cJSON *o, const char *key, crmgov_time t)
 {
-    char buf[32];
-    if (t == CRMGOV_TIME_NONE)
+    if (t == CRMGOV_TIME_NONE) {
         cJSON_AddNullToObject(o, key);
-    else
-        cJSON_AddStringToObject(o, key, l->host->time_format(t, buf));
+        return;
+    }
+    char buf[32];
+    cJSON_AddStringToObject(o, key, l->host->time_format(t, buf));
 }
 
 static void add_fallback(const struct own_layer *l, cJSON *o, const char *system)
@@ -399,9 +400,9 @@ static char *orphan_reason(const struct own_layer *l, const struct own_holding *
     const struct own_principal *p = h->principal;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "principal", p->id);
-    char buf[32];
     char *name = who(p), *text;
     if (s == CRMGOV_OWNER_DEACTIVATED) {
+        char buf[32];
         cJSON_AddStringToObject(o, "state", "deactivated");
         add_time(l, o, "deactivated_at", p->active_since);
         text = own_printf("%s was deactivated on %s", name, when(l, p->active_since, buf));
@@ -581,8 +582,9 @@ static int want_without_access(struct own_layer *l, struct own_automation *a,
     char *held_text = join_words(held, n);
     char *wanted = join_words(l->owner_roles, l->n_owner_roles);
     char *name = who(p);
-    char *message = own_printf("%s owns %s (%s) but has none of the roles %s", name, a->id,
-                               held_text, wanted);
+    char *message = own_printf("%s owns %s (%s) but %s %s", name, a->id, held_text,
+                               l->n_owner_roles == 1 ? "lacks the role" : "has none of the roles",
+                               wanted);
     free(held_text);
     free(wanted);
     free(name);
