@@ -18,6 +18,6 @@ TEST_OBJS_hubspot := $(BUILD)/obj/plugins/connectors/hubspot/hs_map.o tests/supp
 TEST_PKGS_hubspot := $(HUBSPOT_TEST_PKGS)
 TEST_OBJS_httpstub := tests/support/httpstub.c $(BUILD)/obj/plugins/common/webhook/signature.o
 TEST_PKGS_httpstub := $(HUBSPOT_TEST_PKGS)
-TEST_OBJS_webhook := tests/support/httpstub.c $(BUILD)/obj/plugins/common/webhook/receiver.o \
+TEST_OBJS_wh_receiver := tests/support/httpstub.c $(BUILD)/obj/plugins/common/webhook/receiver.o \
   $(BUILD)/obj/plugins/common/webhook/signature.o $(BUILD)/obj/plugins/common/webhook/form.o
-TEST_PKGS_webhook := $(HUBSPOT_TEST_PKGS)
+TEST_PKGS_wh_receiver := $(HUBSPOT_TEST_PKGS)
