@@ -173,8 +173,10 @@ static int proposal_definition(struct chg_layer *l, const struct chg_args *args,
             return 2;
         }
     }
-    if (status && !cJSON_ReplaceItemInObject(p->definition, "status", cJSON_CreateString(status)))
+    if (status) {
+        cJSON_DeleteItemFromObjectCaseSensitive(p->definition, "status");
         cJSON_AddStringToObject(p->definition, "status", status);
+    }
     char why[256];
     if (chg_parse_definition(l->host, p->definition, &p->parsed, why)) {
         fprintf(stderr, "crmgov change: %s: %s\n", file ? file : "definition", why);
@@ -410,7 +412,8 @@ static int list(struct chg_layer *l, const struct chg_args *args)
     }
     struct request_list rl = { 0 };
     l->host->state_scan(l->host, "req" CHG_SEP, gather_request, &rl);
-    qsort(rl.items, rl.n, sizeof(*rl.items), by_number);
+    if (rl.n)
+        qsort(rl.items, rl.n, sizeof(*rl.items), by_number);
     static const char *const columns[] = { "id", "system", "automation", "kind", "state",
                                            "risk", "approvals:n", "required:n", "author",
                                            "proposed_at" };

@@ -174,7 +174,8 @@ int chg_cmd_reviews(void *state, int argc, char **argv)
             rows[n++] = (struct due_row){ a, last, last + interval, interval };
         }
     }
-    qsort(rows, n, sizeof(*rows), by_due);
+    if (n)
+        qsort(rows, n, sizeof(*rows), by_due);
     static const char *const columns[] = { "system", "automation", "last_review",
                                            "interval_days:n", "due", "state" };
     struct crmgov_table *t = l->host->table_new(l->host, columns, 6);
