@@ -221,7 +221,7 @@ static int perform(struct rest_client *c, const struct rest_request *req,
     if (cap.too_large)
         snprintf(out->error, sizeof(out->error), "answer larger than %zu bytes", cap.max);
     else
-        snprintf(out->error, sizeof(out->error), "%s",
+        snprintf(out->error, sizeof(out->error), "%.150s",
                  errbuf[0] ? errbuf : curl_easy_strerror(rc));
     out->status = 0;
     return -1;
