@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #include "../model.h"
+#include "../plugin.h"
 
 #ifdef __cplusplus
 extern "C" {

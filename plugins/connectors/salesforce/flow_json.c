@@ -8,9 +8,9 @@
  * walk means one set of rules: whatever the XML parser learns, the API
  * source knows too.
  *
- * Numbers print as the metadata writes them where it matters: integers
- * without a fraction ("60" for apiVersion 60.0, which the mapping and the
- * API-version check read as the number 60), anything else with the digits
+ * Numbers print as the XML writes them: an integral value with one decimal
+ * ("60.0" for apiVersion 60, "100000.0" for a numberValue), so messages read
+ * the same whichever source a flow came from; anything else with the digits
  * needed to read back the same value.
  */
 #include "flow_json.h"
@@ -33,7 +33,7 @@ struct build {
 static void number_text(double number, char *text, size_t size)
 {
     if (isfinite(number) && number == floor(number) && fabs(number) < 9007199254740992.0)
-        snprintf(text, size, "%.0f", number);
+        snprintf(text, size, "%.1f", number);
     else if (isfinite(number))
         snprintf(text, size, "%.17g", number);
     else

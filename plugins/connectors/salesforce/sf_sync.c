@@ -626,9 +626,8 @@ int sf_sync_flow(struct sf_sync *sync, const struct sf_flow *flow,
     if (sync->checks && findings == NULL)
         failed = 1;
     diff_findings(sync, known, findings != NULL ? findings->items : NULL,
-                  findings != NULL ? findings->n : 0, 0, known->at != CRMGOV_TIME_NONE ? known->at
-                                                                                   : observed->at,
-                  observed->at, observed->source);
+                  findings != NULL ? findings->n : 0, 0, observed->at, observed->at,
+                  observed->source);
     sf_findings_free(findings);
     save_known(sync, known);
     return failed ? -1 : 0;
