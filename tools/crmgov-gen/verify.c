@@ -942,6 +942,39 @@ static int find_cycle_from(v_auto **nodes, int n, int at, int *color)
     return 0;
 }
 
+static int reaches(v_auto **nodes, int n, int from, int target, char *seen)
+{
+    if (from == target)
+        return 1;
+    seen[from] = 1;
+    for (int j = 0; j < n; j++)
+        if (!seen[j] && defn_can_trigger(&nodes[from]->def, &nodes[j]->def) &&
+            reaches(nodes, n, j, target, seen))
+            return 1;
+    return 0;
+}
+
+/* The lexically smallest automation on some cycle: the one the layer names
+ * for a cycle (docs/rules.md keys CHG003 by its smallest member). */
+static const char *smallest_on_cycle(v_auto **nodes, int n)
+{
+    const char *best = NULL;
+    char *seen = xcalloc((size_t)n + 1, 1);
+    for (int k = 0; k < n; k++) {
+        int on_cycle = 0;
+        for (int j = 0; j < n && !on_cycle; j++) {
+            if (!defn_can_trigger(&nodes[k]->def, &nodes[j]->def))
+                continue;
+            memset(seen, 0, (size_t)n);
+            on_cycle = reaches(nodes, n, j, k, seen);
+        }
+        if (on_cycle && (!best || strcmp(nodes[k]->id, best) < 0))
+            best = nodes[k]->id;
+    }
+    free(seen);
+    return best;
+}
+
 static void check_end_state(verifier *v, v_system *s)
 {
     int n = 0;
@@ -981,7 +1014,7 @@ static void check_end_state(verifier *v, v_system *s)
     int *color = xcalloc((size_t)n + 1, sizeof *color);
     for (int i = 0; i < n; i++)
         if (color[i] == 0 && find_cycle_from(nodes, n, i, color)) {
-            add_violation(v, "CHG003", s->id, nodes[i]->id, NULL, "trigger cycle");
+            add_violation(v, "CHG003", s->id, smallest_on_cycle(nodes, n), NULL, "trigger cycle");
             break;
         }
     free(color);
