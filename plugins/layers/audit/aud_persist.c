@@ -1,0 +1,376 @@
+/*
+ * aud_persist.c -- what the audit layer keeps in the store, and how it
+ * rebuilds its memory from the store when it starts.
+ *
+ * Per automation per day, the counters the core does not keep (records
+ * touched, conversions, matching changes, missed actions, unintended runs,
+ * the conversion cohort) are one state row "d/DAY/SYSTEM/AUTOMATION"; per
+ * notified principal per day, "n/DAY/SYSTEM/PRINCIPAL" holds the count. Rows
+ * are written when a day closes (one write per automation and day, the least
+ * the data allows), and rows changed since are written by the metrics and
+ * report commands and, at stop, into the snapshot (aud_snapshot.c).
+ *
+ * At start the day ring of every automation is rebuilt from the core's daily
+ * aggregates plus these rows; the open findings, the inventory and the
+ * snapshot give the rest.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "audit.h"
+
+/* ------------------------------------------------------------------------ */
+/* days and keys                                                             */
+
+void aud_day_text(int32_t day, char out[11])
+{
+    /* civil-from-days (proleptic Gregorian), valid for any int32 day */
+    int64_t z = (int64_t)day + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2;
+    if (y < 0 || y > 9999) {
+        snprintf(out, 11, "0000-00-00");
+        return;
+    }
+    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+             (unsigned)d % 100u);
+}
+
+int32_t aud_day_parse(const char *text)
+{
+    int y, m, d;
+    char tail;
+    if (!text || strlen(text) != 10 || sscanf(text, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
+        m < 1 || m > 12 || d < 1 || d > 31)
+        return INT32_MIN;
+    /* days-from-civil */
+    int64_t yy = y - (m <= 2);
+    int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+    int64_t yoe = yy - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int32_t day = (int32_t)(era * 146097 + doe - 719468);
+    char check[11];
+    aud_day_text(day, check);
+    return strcmp(check, text) == 0 ? day : INT32_MIN; /* refuses 2026-02-30 */
+}
+
+static void put_escaped(char **p, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '/' || c == '%' || c < 0x20) {
+            sprintf(*p, "%%%02X", c);
+            *p += 3;
+        } else {
+            *(*p)++ = (char)c;
+        }
+    }
+}
+
+char *aud_row_key(char kind, int32_t day, const char *system, const char *name)
+{
+    char *key = aud_realloc(NULL, 16 + 3 * (strlen(system) + strlen(name)));
+    char *p = key;
+    *p++ = kind;
+    *p++ = '/';
+    aud_day_text(day, p);
+    p += 10;
+    *p++ = '/';
+    put_escaped(&p, system);
+    *p++ = '/';
+    put_escaped(&p, name);
+    *p = '\0';
+    return key;
+}
+
+static char *unescape(const char *s, size_t len)
+{
+    char *out = aud_realloc(NULL, len + 1), *p = out;
+    for (size_t i = 0; i < len; i++) {
+        unsigned int c;
+        if (s[i] == '%' && i + 2 < len && sscanf(s + i + 1, "%2x", &c) == 1) {
+            *p++ = (char)c;
+            i += 2;
+        } else {
+            *p++ = s[i];
+        }
+    }
+    *p = '\0';
+    return out;
+}
+
+int aud_row_key_parse(const char *key, char *kind, int32_t *day, char **system, char **name)
+{
+    if (!key || strlen(key) < 15 || key[1] != '/' || key[12] != '/')
+        return -1;
+    char text[11];
+    memcpy(text, key + 2, 10);
+    text[10] = '\0';
+    *day = aud_day_parse(text);
+    const char *rest = key + 13, *slash = strchr(rest, '/');
+    if (*day == INT32_MIN || !slash)
+        return -1;
+    *kind = key[0];
+    *system = unescape(rest, (size_t)(slash - rest));
+    *name = unescape(slash + 1, strlen(slash + 1));
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* row values                                                                */
+
+#define ROW_VERSION 1u
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+void aud_row_encode(const struct aud_day *d, unsigned char out[AUD_ROW_SIZE])
+{
+    const uint32_t v[11] = { ROW_VERSION, d->touched, d->conversions, d->matches, d->misses,
+                             d->no_trigger, d->wrong_object, d->cohort_touched,
+                             d->cohort_converted, d->last_exec_ms, d->interrupted };
+    for (int i = 0; i < 11; i++)
+        put32(out + 4 * i, v[i]);
+}
+
+int aud_row_decode(const void *blob, size_t len, struct aud_day *d)
+{
+    const unsigned char *p = blob;
+    if (len < AUD_ROW_SIZE || get32(p) != ROW_VERSION)
+        return -1;
+    d->touched = get32(p + 4);
+    d->conversions = get32(p + 8);
+    d->matches = get32(p + 12);
+    d->misses = get32(p + 16);
+    d->no_trigger = get32(p + 20);
+    d->wrong_object = get32(p + 24);
+    d->cohort_touched = get32(p + 28);
+    d->cohort_converted = get32(p + 32);
+    d->last_exec_ms = get32(p + 36);
+    d->interrupted = get32(p + 40) & 1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* writing                                                                   */
+
+static int put_row(struct aud_layer *L, const struct aud_auto *a, const struct aud_day *d)
+{
+    unsigned char value[AUD_ROW_SIZE];
+    aud_row_encode(d, value);
+    char *key = aud_row_key('d', d->day, aud_name(&L->names, a->system), a->name);
+    int rc = L->host->state_put(L->host, key, value, sizeof(value));
+    free(key);
+    return rc;
+}
+
+int aud_persist_flush(struct aud_layer *L)
+{
+    int rc = CRMGOV_OK;
+    if (L->tail_loaded) {
+        L->host->state_delete(L->host, "snapshot");
+        L->host->state_delete(L->host, "snapshot-rows");
+        L->tail_loaded = 0;
+    }
+    for (size_t i = 0; i < L->n_flush; i++) {
+        struct aud_auto *a = L->autos[L->flush_list[i]];
+        a->dirty_listed = 0;
+        for (int k = 0; k < L->opts.ring_days; k++) {
+            struct aud_day *d = &a->ring[k];
+            if (!d->dirty)
+                continue;
+            d->dirty = 0;
+            if (put_row(L, a, d) != CRMGOV_OK)
+                rc = CRMGOV_ERROR;
+        }
+    }
+    L->n_flush = 0;
+    for (size_t i = 0; i < L->n_recipients; i++) {
+        struct aud_recipient *p = &L->recipients[i];
+        if (!p->dirty || p->day == INT32_MIN)
+            continue;
+        p->dirty = 0;
+        unsigned char value[4];
+        put32(value, p->count);
+        char *key = aud_row_key('n', p->day, aud_name(&L->names, p->system),
+                                aud_name(&L->names, p->principal));
+        if (L->host->state_put(L->host, key, value, sizeof(value)) != CRMGOV_OK)
+            rc = CRMGOV_ERROR;
+        free(key);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* loading at start                                                          */
+
+static int load_inventory_item(void *ctx, const struct crmgov_inventory_item *item)
+{
+    struct aud_layer *L = ctx;
+    const struct crmgov_automation *def = item->automation;
+    uint32_t autom;
+    struct aud_auto *a = aud_auto_get(L, item->system, def->id, 1, &autom);
+    a->first_seen = item->first_seen;
+    aud_objinfo_detach(L, autom);
+    aud_def_free(&a->def);
+    aud_def_compile(L, &a->def, def);
+    a->defined = 1;
+    a->status = (int)def->status;
+    a->active_since = a->status == CRMGOV_STATUS_ACTIVE ? item->status_since : CRMGOV_TIME_NONE;
+    aud_objinfo_attach(L, autom);
+    return 0;
+}
+
+static int load_daily(void *ctx, const struct crmgov_daily *daily)
+{
+    struct aud_layer *L = ctx;
+    struct aud_auto *a = aud_auto_get(L, daily->system, daily->automation, 1, NULL);
+    struct aud_day *d = aud_day_slot(L, a, aud_day_of(daily->day), 1);
+    if (!d)
+        return 0;
+    d->executions = daily->executions > UINT32_MAX ? UINT32_MAX : (uint32_t)daily->executions;
+    d->failed = daily->failed > UINT32_MAX ? UINT32_MAX : (uint32_t)daily->failed;
+    d->notifications =
+        daily->notifications > UINT32_MAX ? UINT32_MAX : (uint32_t)daily->notifications;
+    return 0;
+}
+
+/* A row of ours into the ring (rows of automations the store never saw an
+ * execution or definition of are kept too: conversions can outlive both). */
+int aud_apply_row(struct aud_layer *L, const char *key, const void *value, size_t len,
+                  int dirty)
+{
+    char kind, *system, *name;
+    int32_t day;
+    if (aud_row_key_parse(key, &kind, &day, &system, &name) != 0)
+        return 0;
+    if (kind == 'd') {
+        uint32_t autom;
+        struct aud_auto *a = aud_auto_get(L, system, name, 1, &autom);
+        struct aud_day row;
+        struct aud_day *d = aud_day_slot(L, a, day, 1);
+        if (d && aud_row_decode(value, len, &row) == 0) {
+            d->touched = row.touched;
+            d->conversions = row.conversions;
+            d->matches = row.matches;
+            d->misses = row.misses;
+            d->no_trigger = row.no_trigger;
+            d->wrong_object = row.wrong_object;
+            d->cohort_touched = row.cohort_touched;
+            d->cohort_converted = row.cohort_converted;
+            d->last_exec_ms = row.last_exec_ms;
+            d->interrupted = row.interrupted;
+            if (dirty)
+                aud_mark_dirty(L, autom, d);
+        }
+    } else if (kind == 'n' && len >= 4 && day == L->today) {
+        uint32_t s = aud_names_add(&L->names, system, strlen(system));
+        uint32_t who = aud_names_add(&L->names, name, strlen(name));
+        struct aud_recipient *p = aud_recipient_get(L, s, who, NULL);
+        p->day = day;
+        p->count = get32(value);
+        p->dirty = dirty;
+    }
+    free(system);
+    free(name);
+    return 0;
+}
+
+static int load_row(void *ctx, const char *key, const void *value, size_t len)
+{
+    return aud_apply_row(ctx, key, value, len, 0);
+}
+
+/* The last execution: from the newest day in the ring that has one. */
+static void settle_last_exec(struct aud_layer *L, struct aud_auto *a)
+{
+    for (int32_t d = L->today; d > L->today - L->opts.ring_days; d--) {
+        struct aud_day *slot = aud_day_slot(L, a, d, 0);
+        if (!slot || !slot->executions)
+            continue;
+        /* unknown time of day: assume its end, so dormancy is never early */
+        uint32_t ms = slot->last_exec_ms != UINT32_MAX ? slot->last_exec_ms
+                                                       : (uint32_t)(AUD_DAY_MS - 1);
+        crmgov_time t = aud_day_start(d) + ms;
+        if (a->last_exec == CRMGOV_TIME_NONE || t > a->last_exec)
+            a->last_exec = t;
+        return;
+    }
+}
+
+struct older {
+    struct aud_layer *L;
+    struct aud_auto *a;
+};
+
+static int older_daily(void *ctx, const struct crmgov_daily *daily)
+{
+    struct older *o = ctx;
+    if (!daily->executions)
+        return 0;
+    crmgov_time t = daily->day + AUD_DAY_MS - 1;
+    if (o->a->last_exec == CRMGOV_TIME_NONE || t > o->a->last_exec)
+        o->a->last_exec = t;
+    return 0;
+}
+
+int aud_persist_load(struct aud_layer *L)
+{
+    const struct crmgov_host *h = L->host;
+    crmgov_time now = h->now(h);
+    L->clock = now;
+    L->today = now == CRMGOV_TIME_NONE ? INT32_MIN : aud_day_of(now);
+    if (h->inventory_scan(h, NULL, load_inventory_item, L) < 0)
+        return CRMGOV_ERROR;
+    if (L->today != INT32_MIN) {
+        int32_t first = L->today - L->opts.ring_days + 1;
+        if (h->daily_scan(h, NULL, NULL, aud_day_start(first), load_daily, L) < 0)
+            return CRMGOV_ERROR;
+        for (int32_t d = first; d <= L->today; d++) {
+            char prefix[16];
+            char text[11];
+            aud_day_text(d, text);
+            snprintf(prefix, sizeof(prefix), "d/%s/", text);
+            if (h->state_scan(h, prefix, load_row, L) < 0)
+                return CRMGOV_ERROR;
+        }
+        char prefix[16], text[11];
+        aud_day_text(L->today, text);
+        snprintf(prefix, sizeof(prefix), "n/%s/", text);
+        if (h->state_scan(h, prefix, load_row, L) < 0)
+            return CRMGOV_ERROR;
+    }
+    if (aud_snapshot_load(L) != CRMGOV_OK)
+        return CRMGOV_ERROR;
+    for (uint32_t i = 0; i < L->n_autos; i++) {
+        struct aud_auto *a = L->autos[i];
+        if (L->today != INT32_MIN)
+            settle_last_exec(L, a);
+        int64_t ring_span = (int64_t)(L->opts.ring_days - 1) * AUD_DAY_MS;
+        if (a->last_exec == CRMGOV_TIME_NONE && a->status == CRMGOV_STATUS_ACTIVE &&
+            L->opts.dormant_after_ms > ring_span && now != CRMGOV_TIME_NONE) {
+            struct older o = { L, a };
+            h->daily_scan(h, aud_name(&L->names, a->system), a->name,
+                          aud_day_start(aud_day_of(now - L->opts.dormant_after_ms) - 1),
+                          older_daily, &o);
+        }
+        aud_queue_dormant(L, i);
+    }
+    return aud_load_open_findings(L);
+}
