@@ -749,7 +749,7 @@ static void test_service(void **state)
                    "s/a1 system u-1 active service=0 counts=1 active=1\n"
                    "s/a1 decision u-1 active service=0 counts=1 active=1\n"
                    "s/a1 decision svc active service=1 counts=0 active=1\n"
-                   "is_owner u-1 1 u-3 0 svc 1 nobody 0\n"
+                   "is_owner u-1 1 u-3 0 svc 0 nobody 0\n"
                    "accountable svc\n"
                    "accountable u-1\n"
                    "a1 any: 2\n"

@@ -84,8 +84,10 @@ struct crmgov_ownership_service {
                     const char *principal, int role, crmgov_owner_info_fn fn, void *ctx);
 
     /* 1 when the principal holds the role (-1: any role) on the automation
-     * and is a known, active principal of that system; 0 otherwise. This is
-     * the test for "an owner approved it": a departed owner never passes. */
+     * and is a known, active person of that system; 0 otherwise. This is the
+     * test for "an owner approved it": a departed owner never passes, nor a
+     * service account (it may keep an automation running, but approvals are
+     * a person's accountability). */
     int (*is_owner)(const struct crmgov_ownership_service *svc, const char *system,
                     const char *automation, const char *principal, int role);
 

@@ -136,8 +136,8 @@ static int svc_is_owner(const struct crmgov_ownership_service *svc, const char *
     for (size_t i = 0; i < a->holdings.n; i++) {
         const struct own_holding *h = a->holdings.items[i];
         if ((role < 0 || (int)h->role == role) && strcmp(h->principal->id, principal) == 0 &&
-            h->principal->known && h->principal->active)
-            return 1;
+            h->principal->known && h->principal->active && !h->principal->service)
+            return 1; /* approvals are by people: a service account never passes */
     }
     return 0;
 }
