@@ -88,8 +88,12 @@ static void created_problems(struct chg_layer *l, struct assessment *as, uint32_
             continue;
         }
         if (strcmp(f->rule, "CHG003") == 0) {
-            cJSON_AddItemToArray(cycles, found_json(l, f));
-            reason(as, "cycle", CHG_LEVEL_CRITICAL, chg_xasprintf("closes a %s", f->message));
+            cJSON *item = found_json(l, f);
+            const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(item, "evidence"), "path"));
+            reason(as, "cycle", CHG_LEVEL_CRITICAL,
+                   chg_xasprintf("closes the trigger cycle %s", path ? path : f->subject));
+            cJSON_AddItemToArray(cycles, item);
         } else if (strcmp(f->rule, "CHG002") == 0) {
             cJSON_AddItemToArray(conflicts, found_json(l, f));
             int critical = f->severity == CRMGOV_SEVERITY_CRITICAL;
