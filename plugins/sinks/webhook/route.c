@@ -344,8 +344,6 @@ static size_t add_layer_owners(const struct crmgov_host *host, const struct rout
     }
     if (!configured)
         added += add_owners(host, f, rc->default_role, out);
-    if (!added)
-        added += add_owners(host, f, -1, out);
     return added;
 }
 

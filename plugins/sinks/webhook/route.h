@@ -10,10 +10,12 @@
  * The rules, in order:
  *   1. the finding's layer picks the owner roles (`roles = ownership:system,
  *      audit:outcome, change:decision`; other layers: `default_role`);
- *   2. the automation's active, human owners of those roles are recipients;
- *      when it has none of those roles, its active human owners of any role;
- *   3. when that names nobody -- the automation is orphaned, or the finding
- *      has no automation (OWN004, AUD006) -- the fallback owner;
+ *   2. the automation's active, human owners of those roles are recipients
+ *      (list several roles for a layer to widen it: audit:outcome,
+ *      audit:system);
+ *   3. when that names nobody -- the automation is orphaned for those roles,
+ *      or the finding has no automation (OWN004, AUD006) -- the fallback
+ *      owner;
  *   4. plus every team whose minimum severity the finding reaches.
  * "Human" excludes principals whose roles include `service`: a service
  * account has no inbox. Owners come from the ownership layer's service when
