@@ -135,7 +135,7 @@ static void random_automation(struct rng *r, struct draft *d)
 
 static struct chg_def *random_def(struct chg_strtab *st, struct rng *r)
 {
-    struct draft d;
+    struct draft d = { 0 };
     random_automation(r, &d);
     return chg_def_compile(st, &d.a);
 }
@@ -205,7 +205,7 @@ static int emit_inventory(const char *path, int systems, int per)
             char system[32], id[32];
             snprintf(system, sizeof(system), "sys-%d", s);
             snprintf(id, sizeof(id), "auto-%03d", i);
-            struct draft d;
+            struct draft d = { 0 };
             random_automation(&r, &d);
             emit(f, system, id, &d.a);
         }

@@ -318,7 +318,7 @@ static void cycles_from(struct world *w, int s, int start, int at, int *path, in
         if (!b || !chg_can_trigger(a, b, NULL))
             continue;
         if (t == start) {
-            const char *names[MAX_NODES];
+            const char *names[MAX_NODES] = { 0 };
             for (int i = 0; i < depth; i++)
                 names[i] = chg_str(&w->st, w->ids[path[i]]);
             qsort(names, (size_t)depth, sizeof(char *), cmp_str);

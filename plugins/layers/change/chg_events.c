@@ -57,11 +57,12 @@ static void resolve(struct chg_layer *l, const char *rule, const struct chg_auto
 
 static void add_time(const struct chg_layer *l, cJSON *obj, const char *name, crmgov_time t)
 {
-    char buf[32];
-    if (t == CRMGOV_TIME_NONE)
+    if (t == CRMGOV_TIME_NONE) {
         cJSON_AddNullToObject(obj, name);
-    else
-        cJSON_AddStringToObject(obj, name, l->host->time_format(t, buf));
+        return;
+    }
+    char buf[32];
+    cJSON_AddStringToObject(obj, name, l->host->time_format(t, buf));
 }
 
 static int ensure_ready(struct chg_layer *l, crmgov_time at)

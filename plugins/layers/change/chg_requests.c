@@ -308,10 +308,10 @@ static int propose(struct chg_layer *l, const struct chg_args *args)
     struct current cur = { 0 };
     if (!rc && chg_load(l) != CRMGOV_OK)
         rc = 2;
-    if (!rc)
+    if (!rc) {
         current_get(l, system, id, &cur);
-    if (!rc)
         rc = proposal_definition(l, args, &p, &cur);
+    }
     struct chg_auto *a = rc ? NULL
                             : chg_auto_get(l, chg_intern(&l->st, system), chg_intern(&l->st, id),
                                            0);
@@ -391,7 +391,7 @@ static int by_number(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
-static int list(struct chg_layer *l, const struct chg_args *args)
+static int list_requests(struct chg_layer *l, const struct chg_args *args)
 {
     const char *state = chg_arg(args, "state"), *system = chg_arg(args, "system");
     const char *format = chg_arg(args, "format");
@@ -459,7 +459,8 @@ static char *render_item(const cJSON *item, const char *lead_member)
     for (const cJSON *m = item ? item->child : NULL; m && n < 64; m = m->next)
         if (!lead_member || strcmp(m->string, lead_member) != 0)
             names[n++] = m->string;
-    qsort(names, (size_t)n, sizeof(char *), cmp_cstr);
+    if (n)
+        qsort(names, (size_t)n, sizeof(char *), cmp_cstr);
     for (int i = 0; i < n; i++) {
         char *v = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(item, names[i]));
         chg_buf_addf(&b, "%s%s=%s", b.len ? " " : "", names[i], v ? v : "null");
@@ -865,7 +866,7 @@ int chg_cmd_change(void *state, int argc, char **argv)
     if (strcmp(verb, "propose") == 0)
         return propose(l, &args);
     if (strcmp(verb, "list") == 0)
-        return list(l, &args);
+        return list_requests(l, &args);
     if (strcmp(verb, "show") == 0)
         return show(l, &args);
     if (strcmp(verb, "approve") == 0)

@@ -432,42 +432,44 @@ static void open_missing_baselines(struct chg_layer *l)
     }
 }
 
+/* What reconciliation passes around: the layer and the findings the
+ * analysis holds now. */
+struct reconcile {
+    struct chg_layer *l;
+    struct chg_collect *now;
+    struct crmgov_finding *stale;
+    size_t n_stale, cap_stale;
+};
+
 static int collect_node(void *ctx, struct chg_node *n)
 {
-    struct chg_layer *l = ctx;
-    chg_collect_node(l, l->collect, n);
+    struct reconcile *r = ctx;
+    chg_collect_node(r->l, r->now, n);
     return 0;
 }
 
-static int stale_finding(void *ctx, const struct crmgov_finding *f)
+static int still_found(const struct reconcile *r, const struct crmgov_finding *f)
 {
-    struct chg_layer *l = ctx;
-    const struct chg_collect *c = l->collect;
+    const struct chg_collect *c = r->now;
     for (size_t i = 0; i < c->n; i++)
         if (strcmp(c->items[i].rule, f->rule) == 0 &&
-            strcmp(chg_str(&l->st, c->items[i].sys), f->system) == 0 &&
+            strcmp(chg_str(&r->l->st, c->items[i].sys), f->system) == 0 &&
             strcmp(c->items[i].automation, f->automation ? f->automation : "") == 0 &&
             strcmp(c->items[i].subject, f->subject ? f->subject : "") == 0)
-            return 0;
-    return 1;
+            return 1;
+    return 0;
 }
-
-struct stale_list {
-    struct chg_layer *l;
-    struct crmgov_finding *items;
-    size_t n, cap;
-};
 
 static int gather_stale(void *ctx, const struct crmgov_finding *f)
 {
-    struct stale_list *s = ctx;
-    if (!stale_finding(s->l, f))
+    struct reconcile *r = ctx;
+    if (still_found(r, f))
         return 0;
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 8;
-        s->items = chg_xrealloc(s->items, s->cap * sizeof(*s->items));
+    if (r->n_stale == r->cap_stale) {
+        r->cap_stale = r->cap_stale ? r->cap_stale * 2 : 8;
+        r->stale = chg_xrealloc(r->stale, r->cap_stale * sizeof(*r->stale));
     }
-    struct crmgov_finding *copy = &s->items[s->n++];
+    struct crmgov_finding *copy = &r->stale[r->n_stale++];
     memset(copy, 0, sizeof(*copy));
     copy->rule = chg_xstrdup(f->rule);
     copy->system = chg_xstrdup(f->system);
@@ -481,25 +483,23 @@ static void reconcile_pairs(struct chg_layer *l, crmgov_time at)
 {
     struct chg_collect now;
     chg_collect_init(&now);
-    l->collect = &now;
-    chg_engine_each(&l->engine, collect_node, l);
-    struct stale_list stale = { l, NULL, 0, 0 };
+    struct reconcile r = { l, &now, NULL, 0, 0 };
+    chg_engine_each(&l->engine, collect_node, &r);
     static const char *const rules[] = { "CHG002", "CHG003", "CHG006" };
-    for (int r = 0; r < 3; r++) {
-        struct crmgov_finding_filter filter = { sizeof(filter), CHG_LAYER_NAME, rules[r], NULL,
+    for (int i = 0; i < 3; i++) {
+        struct crmgov_finding_filter filter = { sizeof(filter), CHG_LAYER_NAME, rules[i], NULL,
                                                 NULL, CRMGOV_FINDING_OPEN, -1 };
-        l->host->findings_scan(l->host, &filter, gather_stale, &stale);
+        l->host->findings_scan(l->host, &filter, gather_stale, &r);
     }
-    l->collect = NULL;
-    for (size_t i = 0; i < stale.n; i++) {
-        struct crmgov_finding *f = &stale.items[i];
+    for (size_t i = 0; i < r.n_stale; i++) {
+        struct crmgov_finding *f = &r.stale[i];
         l->host->finding_resolve(l->host, f->rule, f->system, f->automation, f->subject, at);
         free((char *)f->rule);
         free((char *)f->system);
         free((char *)f->automation);
         free((char *)f->subject);
     }
-    free(stale.items);
+    free(r.stale);
     chg_collect_apply(l, &now, at);
     chg_collect_free(&now);
 }

@@ -146,8 +146,9 @@ uint32_t chg_intern(struct chg_strtab *t, const char *s)
     if (!s || !*s)
         return 0;
     uint32_t *slot = find_slot(t, s, hash_text(s));
-    if (*slot)
-        return *slot;
+    uint32_t known = *slot;
+    if (known)
+        return known;
     if (t->n == t->cap) {
         t->cap *= 2;
         t->strs = chg_xrealloc(t->strs, t->cap * sizeof(char *));
