@@ -254,6 +254,8 @@ install: all
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/crmgov
 	install -m 0755 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)/
 	install -m 0644 include/crmgov/*.h $(DESTDIR)$(INCLUDEDIR)/crmgov/
+	install -d $(DESTDIR)$(INCLUDEDIR)/crmgov/services
+	install -m 0644 $(wildcard include/crmgov/services/*.h) $(DESTDIR)$(INCLUDEDIR)/crmgov/services/
 	install -m 0644 sdk/harness/crmgov-harness.h $(DESTDIR)$(INCLUDEDIR)/crmgov/harness.h
 	install -m 0644 $(HARNESS_LIB) $(DESTDIR)$(LIBDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \

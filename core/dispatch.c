@@ -202,13 +202,26 @@ int dispatcher_resolve(struct dispatcher *d, struct instance *from, const char *
 /* ------------------------------------------------------------------------ */
 /* the event-time clock                                                      */
 
+static void deliver_tick(struct dispatcher *d, crmgov_time tick)
+{
+    struct crmgov_event ev = { .struct_size = sizeof(ev), .topic = CRMGOV_TOPIC_TICK,
+                               .system = "", .at = tick };
+    d->stats.events[CRMGOV_TOPIC_TICK]++;
+    deliver(d, &ev);
+    deliver_pending(d);
+}
+
 static void advance_clock(struct dispatcher *d, crmgov_time at)
 {
     struct store *s = &d->rt->store;
     if (d->next_tick == CRMGOV_TIME_NONE) {
-        crmgov_time base = s->watermark != CRMGOV_TIME_NONE && s->watermark > at ? s->watermark
-                                                                                 : at;
+        int resumed = s->watermark != CRMGOV_TIME_NONE;
+        crmgov_time base = resumed && s->watermark > at ? s->watermark : at;
         d->next_tick = (base / d->tick_ms + 1) * d->tick_ms;
+        /* A restart resumes at a known time: one tick at once lets layers
+         * re-judge what a changed configuration changes. */
+        if (resumed)
+            deliver_tick(d, s->watermark / d->tick_ms * d->tick_ms);
     }
     if (at > s->watermark || s->watermark == CRMGOV_TIME_NONE)
         s->watermark = at;
@@ -216,11 +229,7 @@ static void advance_clock(struct dispatcher *d, crmgov_time at)
         return;
     crmgov_time tick = s->watermark / d->tick_ms * d->tick_ms;
     d->next_tick = tick + d->tick_ms;
-    struct crmgov_event ev = { .struct_size = sizeof(ev), .topic = CRMGOV_TOPIC_TICK,
-                               .system = "", .at = tick };
-    d->stats.events[CRMGOV_TOPIC_TICK]++;
-    deliver(d, &ev);
-    deliver_pending(d);
+    deliver_tick(d, tick);
 }
 
 /* ------------------------------------------------------------------------ */

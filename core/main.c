@@ -47,6 +47,8 @@ int main(int argc, char **argv)
     int status = cli_run_plugin_command(name, argc - 1, argv + 1);
     if (status >= 0)
         return status;
-    fprintf(stderr, "crmgov: '%s' is not a crmgov command (see 'crmgov help')\n", name);
+    fprintf(stderr, "crmgov: '%s' is neither a built-in command nor offered by a plugin of "
+                    "the configuration (see 'crmgov help')\n",
+            name);
     return EXIT_USAGE;
 }

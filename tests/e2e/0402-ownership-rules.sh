@@ -74,9 +74,8 @@ expect_exit 0 "$CRMGOV" findings -c crmgov.ini --layer ownership --state all --f
 expect_eq "$before" "$OUT" "a run without events changes no finding"
 
 # a new configuration (max_owned 5, no owner_roles) and a day later: the
-# layer re-judges what is open on the first event it gets after it starts
-# (here the first tick: the core's first event after a restart only sets
-# the tick clock)
+# layer re-judges what is open at the tick the core delivers when a run
+# resumes (the tick boundary of the saved event time, 2026-03-04T12:00)
 write_config "[connector:in]
 plugin = jsonl
 path = events.jsonl
@@ -89,8 +88,8 @@ expect_exit 0 "$CRMGOV" findings -c crmgov.ini --layer ownership --state all --f
 expect_eq "OWN001 unowned medium wf-d system open 2026-03-01T10:00:00Z 2026-03-05T09:02:00Z
 OWN002 orphaned high wf-a system open 2026-03-02T11:00:00Z 2026-03-05T09:02:00Z
 OWN003 dead-end-recipient high wf-e u-4 open 2026-03-03T10:00:00Z 2026-03-05T09:02:00Z
-OWN004 owner-overload medium - u-2 resolved 2026-03-01T09:00:00Z 2026-03-05T09:02:00Z
-OWN005 owner-without-access medium wf-e u-3 resolved 2026-03-01T09:00:00Z 2026-03-05T09:02:00Z" \
+OWN004 owner-overload medium - u-2 resolved 2026-03-01T09:00:00Z 2026-03-04T12:00:00Z
+OWN005 owner-without-access medium wf-e u-3 resolved 2026-03-01T09:00:00Z 2026-03-04T12:00:00Z" \
   "$(printf '%s' "$OUT" | jq -r "$project")" "re-judged with the new configuration"
 
 # the admin fixes the rest with the CLI
