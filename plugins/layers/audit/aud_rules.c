@@ -470,7 +470,9 @@ static void judge_trigger(struct aud_layer *L, const struct aud_due *d)
 
 int aud_on_tick(struct aud_layer *L, crmgov_time t)
 {
-    aud_advance(L, t);
+    /* judge what fell due before the day can roll: the roll trims marks */
+    if (L->clock == CRMGOV_TIME_NONE || t > L->clock)
+        L->clock = t;
     struct aud_due d;
     while (aud_heap_pop_before(&L->heap, t, &d)) {
         if (d.rec)
@@ -482,6 +484,7 @@ int aud_on_tick(struct aud_layer *L, crmgov_time t)
         else
             aud_judge_dormant(L, &d, t);
     }
+    aud_advance(L, t);
     aud_refresh_pending(L, t);
     return CRMGOV_OK;
 }

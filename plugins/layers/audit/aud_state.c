@@ -324,6 +324,9 @@ void aud_records_sweep(struct aud_layer *L, crmgov_time now)
     struct aud_records *t = &L->records;
     if (!t->cap)
         return;
+    /* a deadline still waiting looks back from its own time, not from now */
+    if (L->heap.n && L->heap.items[0].due < now)
+        now = L->heap.items[0].due;
     struct aud_record **slots = calloc(t->cap, sizeof(*slots));
     if (!slots)
         abort();

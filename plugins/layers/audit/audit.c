@@ -193,6 +193,9 @@ static int audit_stop(void *state)
     if (!L || !L->started)
         return CRMGOV_OK;
     L->started = 0;
+    L->host->log(L->host, CRMGOV_LOG_DEBUG,
+                 "in memory: %zu automations, %zu records, %zu deadlines, %zu recipients",
+                 L->n_autos, L->records.n, L->heap.n, L->n_recipients);
     /* the dispatcher has drained: what is still only in memory goes into one value */
     if (aud_snapshot_save(L) != CRMGOV_OK)
         L->host->log(L->host, CRMGOV_LOG_WARN,

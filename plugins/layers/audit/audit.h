@@ -313,7 +313,8 @@ struct aud_layer {
     size_t n_refresh, cap_refresh;
     uint32_t *refresh_recipients;
     size_t n_refresh_recipients, cap_refresh_recipients;
-    int tail_loaded;                /* a stop-time tail was loaded: delete it */
+    int tail_loaded;                /* a snapshot was loaded: drop it in the first batch */
+    unsigned snapshot_chunks;       /* record chunks of the snapshot in the store */
 };
 
 /* audit.c / aud_state.c */
@@ -411,6 +412,8 @@ int aud_apply_row(struct aud_layer *L, const char *key, const void *value, size_
 /* aud_snapshot.c: the memory that is not in the store, kept across a stop */
 int aud_snapshot_save(struct aud_layer *L);
 int aud_snapshot_load(struct aud_layer *L);
+/* Deletes the snapshot (inside a batch: the store now holds what it said). */
+void aud_snapshot_drop(struct aud_layer *L);
 /* The day rows the last stop left unwritten ("d/..." and "n/..." keys). */
 int aud_snapshot_rows(const struct crmgov_host *host,
                       int (*fn)(void *ctx, const char *key, const void *value, size_t len),

@@ -1,0 +1,190 @@
+/*
+ * test_audit_units.c -- the audit layer's pure parts, linked in directly:
+ * the two-proportion z-test, histogram quantiles, day arithmetic, state-row
+ * keys and values, and condition evaluation in three values.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "layers/audit/audit.h"
+
+static void test_two_proportion(void **state)
+{
+    (void)state;
+    double z, p;
+    /* 60 of 120 vs 4 of 40: pooled 0.4, se = sqrt(0.24 * (1/120 + 1/40)) */
+    assert_int_equal(aud_two_proportion(60, 120, 4, 40, &z, &p), 1);
+    assert_true(z > -4.47214 && z < -4.47213);
+    assert_true(p > 7.74e-6 && p < 7.75e-6);
+    /* equal rates: z 0, p 1 */
+    assert_int_equal(aud_two_proportion(10, 20, 5, 10, &z, &p), 1);
+    assert_true(z == 0.0 && p == 1.0);
+    /* no variance (all or nothing converted) and empty samples: no test */
+    assert_int_equal(aud_two_proportion(0, 50, 0, 30, &z, &p), 0);
+    assert_int_equal(aud_two_proportion(50, 50, 30, 30, &z, &p), 0);
+    assert_int_equal(aud_two_proportion(0, 0, 1, 3, &z, &p), 0);
+    assert_int_equal(aud_two_proportion(5, 4, 1, 3, &z, &p), 0); /* x > n */
+    assert_true(aud_normal_cdf(0) == 0.5);
+    assert_true(aud_normal_cdf(-1.959964) > 0.024999 && aud_normal_cdf(-1.959964) < 0.025001);
+}
+
+static void test_hist_quantile(void **state)
+{
+    (void)state;
+    uint32_t hist[CRMGOV_DURATION_BUCKETS] = { 0 };
+    assert_int_equal(aud_hist_quantile(hist, 0, 0.5, 0), -1);
+    /* exact buckets below 16 ms */
+    hist[crmgov_duration_bucket(3)] += 2;
+    hist[crmgov_duration_bucket(7)] += 1;
+    assert_int_equal(aud_hist_quantile(hist, 3, 0.5, 7), 3);
+    assert_int_equal(aud_hist_quantile(hist, 3, 0.95, 7), 7);
+    /* 1000 ms sits in [960, 1023]: one value estimates the middle, capped by max */
+    memset(hist, 0, sizeof(hist));
+    hist[crmgov_duration_bucket(1000)] = 1;
+    assert_int_equal(crmgov_duration_bucket_low(crmgov_duration_bucket(1000)), 960);
+    assert_int_equal(aud_hist_quantile(hist, 1, 0.5, 1000), 992);
+    assert_int_equal(aud_hist_quantile(hist, 1, 0.5, 970), 970);
+    /* 100 values: 95 fast ones (10 ms) and 5 slow (2000 ms): p95 is fast, p96 slow */
+    memset(hist, 0, sizeof(hist));
+    hist[10] = 95;
+    hist[crmgov_duration_bucket(2000)] = 5;
+    assert_int_equal(aud_hist_quantile(hist, 100, 0.95, 2000), 10);
+    assert_true(aud_hist_quantile(hist, 100, 0.96, 2000) >= 1920);
+}
+
+static void test_days(void **state)
+{
+    (void)state;
+    char text[11];
+    aud_day_text(0, text);
+    assert_string_equal(text, "1970-01-01");
+    int32_t d = aud_day_parse("2026-03-01");
+    assert_int_equal(d, 20513);
+    aud_day_text(d, text);
+    assert_string_equal(text, "2026-03-01");
+    aud_day_text(aud_day_parse("2024-02-29"), text);
+    assert_string_equal(text, "2024-02-29");
+    assert_int_equal(aud_day_parse("2026-02-29"), INT32_MIN);
+    assert_int_equal(aud_day_parse("2026-13-01"), INT32_MIN);
+    assert_int_equal(aud_day_parse("2026-03-01T00:00:00Z"), INT32_MIN);
+    assert_int_equal(aud_day_parse(""), INT32_MIN);
+    assert_int_equal(aud_day_parse(NULL), INT32_MIN);
+    assert_int_equal(aud_day_of(-1), -1);
+    assert_int_equal(aud_day_of(AUD_DAY_MS - 1), 0);
+    assert_int_equal(aud_day_of(AUD_DAY_MS), 1);
+}
+
+static void test_row_keys(void **state)
+{
+    (void)state;
+    char *key = aud_row_key('d', aud_day_parse("2026-03-01"), "sf/prod", "wf%1/a");
+    assert_string_equal(key, "d/2026-03-01/sf%2Fprod/wf%251%2Fa");
+    char kind, *system, *name;
+    int32_t day;
+    assert_int_equal(aud_row_key_parse(key, &kind, &day, &system, &name), 0);
+    assert_int_equal(kind, 'd');
+    assert_int_equal(day, aud_day_parse("2026-03-01"));
+    assert_string_equal(system, "sf/prod");
+    assert_string_equal(name, "wf%1/a");
+    free(system);
+    free(name);
+    free(key);
+    assert_int_equal(aud_row_key_parse("d/2026-03-01", &kind, &day, &system, &name), -1);
+    assert_int_equal(aud_row_key_parse("d/2026-99-01/s/a", &kind, &day, &system, &name), -1);
+    assert_int_equal(aud_row_key_parse("snapshot-rows", &kind, &day, &system, &name), -1);
+
+    struct aud_day in = { .day = 5, .touched = 7, .conversions = 2, .matches = 9, .misses = 1,
+                          .no_trigger = 3, .wrong_object = 4, .cohort_touched = 11,
+                          .cohort_converted = 6, .last_exec_ms = 123456, .interrupted = 1 };
+    unsigned char blob[AUD_ROW_SIZE];
+    aud_row_encode(&in, blob);
+    struct aud_day out = { 0 };
+    assert_int_equal(aud_row_decode(blob, sizeof(blob), &out), 0);
+    assert_int_equal(out.touched, 7);
+    assert_int_equal(out.conversions, 2);
+    assert_int_equal(out.matches, 9);
+    assert_int_equal(out.misses, 1);
+    assert_int_equal(out.no_trigger, 3);
+    assert_int_equal(out.wrong_object, 4);
+    assert_int_equal(out.cohort_touched, 11);
+    assert_int_equal(out.cohort_converted, 6);
+    assert_int_equal(out.last_exec_ms, 123456);
+    assert_int_equal(out.interrupted, 1);
+    assert_int_equal(aud_row_decode(blob, sizeof(blob) - 1, &out), -1); /* short */
+    blob[0] = 9;
+    assert_int_equal(aud_row_decode(blob, sizeof(blob), &out), -1); /* other version */
+}
+
+static struct aud_value value(enum crmgov_value_type type, const char *s, double n)
+{
+    struct crmgov_value v = { .type = type, .string = s, .number = n, .boolean = n != 0 };
+    struct aud_value out;
+    aud_value_from(&out, &v);
+    return out;
+}
+
+static void test_conditions(void **state)
+{
+    (void)state;
+    struct aud_value won = value(CRMGOV_VALUE_STRING, "won", 0);
+    struct aud_value num = value(CRMGOV_VALUE_NUMBER, NULL, 60000);
+    struct aud_value numtext = value(CRMGOV_VALUE_STRING, "60000", 0);
+    struct aud_value null = value(CRMGOV_VALUE_NULL, NULL, 0);
+    struct aud_value absent = { .type = AUD_V_ABSENT };
+    struct aud_value unknown = { .type = AUD_V_UNKNOWN };
+
+    struct aud_cond eq = { .op = CRMGOV_OP_EQ, .value = won };
+    assert_int_equal(aud_cond_eval(&eq, &won, 0), 1);
+    assert_int_equal(aud_cond_eval(&eq, &numtext, 0), 0);
+    assert_int_equal(aud_cond_eval(&eq, &absent, 0), 0);
+    assert_int_equal(aud_cond_eval(&eq, &unknown, 0), -1);
+    assert_int_equal(aud_cond_eval(&eq, NULL, 0), -1);
+    struct aud_cond ne = { .op = CRMGOV_OP_NE, .value = won };
+    assert_int_equal(aud_cond_eval(&ne, &null, 0), 1);
+
+    /* numbers and numeric strings compare as numbers */
+    struct aud_cond gt = { .op = CRMGOV_OP_GT, .value = value(CRMGOV_VALUE_NUMBER, NULL, 50000) };
+    assert_int_equal(aud_cond_eval(&gt, &num, 0), 1);
+    assert_int_equal(aud_cond_eval(&gt, &numtext, 0), 1);
+    assert_int_equal(aud_cond_eval(&gt, &won, 0), 0);
+    assert_int_equal(aud_cond_eval(&gt, &null, 0), 0);
+    struct aud_cond eqnum = { .op = CRMGOV_OP_EQ, .value = value(CRMGOV_VALUE_NUMBER, NULL, 60000) };
+    assert_int_equal(aud_cond_eval(&eqnum, &numtext, 0), 1);
+
+    struct aud_value items[2] = { value(CRMGOV_VALUE_STRING, "web", 0),
+                                  value(CRMGOV_VALUE_STRING, "ads", 0) };
+    struct aud_cond in = { .op = CRMGOV_OP_IN, .items = items, .n_items = 2 };
+    struct aud_value ads = value(CRMGOV_VALUE_STRING, "ads", 0);
+    assert_int_equal(aud_cond_eval(&in, &ads, 0), 1);
+    assert_int_equal(aud_cond_eval(&in, &won, 0), 0);
+    struct aud_cond not_in = { .op = CRMGOV_OP_NOT_IN, .items = items, .n_items = 2 };
+    assert_int_equal(aud_cond_eval(&not_in, &won, 0), 1);
+
+    struct aud_cond set = { .op = CRMGOV_OP_SET };
+    struct aud_cond unset = { .op = CRMGOV_OP_UNSET };
+    assert_int_equal(aud_cond_eval(&set, &won, 0), 1);
+    assert_int_equal(aud_cond_eval(&set, &null, 0), 0);
+    assert_int_equal(aud_cond_eval(&unset, &absent, 0), 1);
+    assert_int_equal(aud_cond_eval(&unset, &unknown, 0), -1);
+
+    /* `changed` needs no value: it is known from the change itself */
+    struct aud_cond changed = { .op = CRMGOV_OP_CHANGED };
+    assert_int_equal(aud_cond_eval(&changed, &unknown, 1), 1);
+    assert_int_equal(aud_cond_eval(&changed, NULL, 0), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_two_proportion), cmocka_unit_test(test_hist_quantile),
+        cmocka_unit_test(test_days),           cmocka_unit_test(test_row_keys),
+        cmocka_unit_test(test_conditions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
