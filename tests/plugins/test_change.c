@@ -29,7 +29,7 @@
 static char plugin_path[512];
 static char scratch[] = "/tmp/crmgov-change-XXXXXX";
 
-/* ---- helpers ------------------------------------------------------------------------- */
+/* ---- helpers --------------------------------------------------------------------------------- */
 
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 static char *fmt(const char *f, ...)
@@ -65,7 +65,8 @@ static void feed(struct crmgov_harness *h, const char *lines)
     assert_int_equal(crmgov_harness_feed_jsonl(h, lines), 0);
 }
 
-static void feedf(struct crmgov_harness *h, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static void feedf(struct crmgov_harness *h, const char *f, ...)
+    __attribute__((format(printf, 2, 3)));
 static void feedf(struct crmgov_harness *h, const char *f, ...)
 {
     va_list ap;
@@ -210,7 +211,7 @@ static char *set_action(const char *field, const char *value)
 
 #define T0 "2026-03-01T09:00:00Z"
 
-/* ---- exclusivity ------------------------------------------------------------------------ */
+/* ---- exclusivity ----------------------------------------------------------------------------- */
 
 static void feed_pair(struct crmgov_harness *h, const char *name, const char *cond_a,
                       const char *cond_b, const char *field)
@@ -319,7 +320,7 @@ static void test_trigger_overlap(void **state)
     crmgov_harness_free(h);
 }
 
-/* ---- cycles ------------------------------------------------------------------------------- */
+/* ---- cycles ---------------------------------------------------------------------------------- */
 
 static void test_self_loop(void **state)
 {
@@ -419,7 +420,7 @@ static void test_cycle_broken_by_condition(void **state)
     crmgov_harness_free(h);
 }
 
-/* ---- baseline, drift, reactivation ---------------------------------------------------------- */
+/* ---- baseline, drift, reactivation ----------------------------------------------------------- */
 
 static const char *const D1 =
     "{\"actions\":[{\"field\":\"q\",\"type\":\"set_field\",\"value\":\"1\"}],\"conditions\":[],"
@@ -521,7 +522,7 @@ static void test_reactivation(void **state)
     crmgov_harness_free(h);
 }
 
-/* ---- CHG007 on external change records ----------------------------------------------------- */
+/* ---- CHG007 on external change records ------------------------------------------------------- */
 
 static void test_policy_violations(void **state)
 {
@@ -554,7 +555,7 @@ static void test_policy_violations(void **state)
     crmgov_harness_free(h);
 }
 
-/* ---- change requests ------------------------------------------------------------------------------ */
+/* ---- change requests ------------------------------------------------------------------------- */
 
 static void people(struct crmgov_harness *h)
 {
@@ -578,7 +579,8 @@ static void test_request_approvals(void **state)
             "\"automation\":\"req1\",\"role\":\"system\",\"principal\":\"u-3\"}\n");
     /* D_STAGE-like modification of a ticket automation that also writes deal.stage */
     char *path = write_file("req1.json",
-                            "{\"id\":\"req1\",\"object\":\"ticket\",\"trigger\":{\"on\":\"create\"},"
+                            "{\"id\":\"req1\",\"object\":\"ticket\",\"trigger\":{\"on\":"
+                            "\"create\"},"
                             "\"actions\":[{\"type\":\"set_field\",\"field\":\"q\",\"value\":\"1\"},"
                             "{\"type\":\"set_field\",\"object\":\"deal\",\"field\":\"stage\","
                             "\"value\":\"won\"}]}");
@@ -702,7 +704,7 @@ static void test_request_reject_and_errors(void **state)
     crmgov_harness_free(h);
 }
 
-/* ---- reviews -------------------------------------------------------------------------------------- */
+/* ---- reviews --------------------------------------------------------------------------------- */
 
 static void feed_inventory(struct crmgov_harness *h, const char *system, int n)
 {
@@ -795,7 +797,7 @@ static void test_review_interval(void **state)
     crmgov_harness_free(h);
 }
 
-/* ---- the "change" service (history annotation) ----------------------------------------------------- */
+/* ---- the "change" service (history annotation) ----------------------------------------------- */
 
 struct probe {
     const struct crmgov_host *host;

@@ -128,7 +128,8 @@ static void test_trigger_edge(void **state)
     struct crmgov_condition is_won = cond("stage", CRMGOV_OP_EQ, str_value("won"));
     struct crmgov_condition is_lost = cond("stage", CRMGOV_OP_EQ, str_value("lost"));
     struct chg_def *writer = compile(&st, "deal", CRMGOV_ON_CREATE, NULL, 0, NULL, 0, &won, 1);
-    struct chg_def *lead_writer = compile(&st, "lead", CRMGOV_ON_CREATE, NULL, 0, NULL, 0, &other, 1);
+    struct chg_def *lead_writer =
+        compile(&st, "lead", CRMGOV_ON_CREATE, NULL, 0, NULL, 0, &other, 1);
     struct chg_def *on_won = compile(&st, "deal", CRMGOV_ON_UPDATE, stage, 1, &is_won, 1, NULL, 0);
     struct chg_def *on_lost = compile(&st, "deal", CRMGOV_ON_CREATE_OR_UPDATE, stage, 1, &is_lost,
                                       1, NULL, 0);

@@ -508,7 +508,8 @@ int chg_triggers_overlap(const struct chg_def *a, const struct chg_def *b)
         return 1;
     if (!(common & FIRE_UPDATE))
         return 0;
-    return !a->n_fields || !b->n_fields || sorted_meet(a->fields, a->n_fields, b->fields, b->n_fields);
+    return !a->n_fields || !b->n_fields ||
+           sorted_meet(a->fields, a->n_fields, b->fields, b->n_fields);
 }
 
 int chg_exclusive(const struct chg_def *a, const struct chg_def *b)

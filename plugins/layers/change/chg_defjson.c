@@ -212,7 +212,8 @@ static int parse_conditions(struct parse *p, const cJSON *o, struct crmgov_autom
     return 0;
 }
 
-static int parse_action(struct parse *p, const cJSON *c, const char *path, struct crmgov_action *act)
+static int parse_action(struct parse *p, const cJSON *c, const char *path,
+                        struct crmgov_action *act)
 {
     if (opt_string(p, c, path, "type", 1, &act->type_name) ||
         opt_string(p, c, path, "object", 0, &act->object))

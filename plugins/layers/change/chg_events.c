@@ -33,9 +33,9 @@ static int severity_at_least(int floor, int level)
     return from_level > floor ? from_level : floor;
 }
 
-static void raise(struct chg_layer *l, const char *rule, const char *name, const struct chg_auto *a,
-                  const char *subject, int severity, const char *message, cJSON *evidence,
-                  crmgov_time at)
+static void raise_finding(struct chg_layer *l, const char *rule, const char *name,
+                          const struct chg_auto *a, const char *subject, int severity,
+                          const char *message, cJSON *evidence, crmgov_time at)
 {
     char *ev = cJSON_PrintUnformatted(evidence);
     struct crmgov_finding f = {
@@ -159,17 +159,17 @@ static void judge_drift(struct chg_layer *l, struct chg_auto *a, int prev_status
         char *m = chg_xasprintf("%s was switched back on (%s -> active) without an approved "
                                 "change",
                                 chg_str(&l->st, a->id), chg_status_name(a->approved_status));
-        raise(l, "CHG005", "unapproved-reactivation", a, NULL,
-              critical ? CRMGOV_SEVERITY_CRITICAL : severity_at_least(CRMGOV_SEVERITY_HIGH, level),
-              m, ev, at);
+        int severity = critical ? CRMGOV_SEVERITY_CRITICAL
+                                : severity_at_least(CRMGOV_SEVERITY_HIGH, level);
+        raise_finding(l, "CHG005", "unapproved-reactivation", a, NULL, severity, m, ev, at);
         free(m);
         a->drift = 5;
     } else {
         if (a->drift == 5)
             resolve(l, "CHG005", a, NULL, at);
         char *m = drift_message(l, a, prev_status, was_observed);
-        raise(l, "CHG001", "unreviewed-change", a, NULL,
-              severity_at_least(CRMGOV_SEVERITY_MEDIUM, level), m, ev, at);
+        raise_finding(l, "CHG001", "unreviewed-change", a, NULL,
+                      severity_at_least(CRMGOV_SEVERITY_MEDIUM, level), m, ev, at);
         free(m);
         a->drift = 1;
     }
@@ -241,10 +241,9 @@ static int judge_policy(struct chg_layer *l, const struct chg_auto *a, const str
     } else {
         cJSON_AddNullToObject(ev, "risk");
     }
-    raise(l, "CHG007", "approval-policy-violation", a, p->change_id,
-          p->judged && p->level == CHG_LEVEL_CRITICAL ? CRMGOV_SEVERITY_CRITICAL
-                                                       : CRMGOV_SEVERITY_HIGH,
-          m, ev, at);
+    int severity = p->judged && p->level == CHG_LEVEL_CRITICAL ? CRMGOV_SEVERITY_CRITICAL
+                                                                : CRMGOV_SEVERITY_HIGH;
+    raise_finding(l, "CHG007", "approval-policy-violation", a, p->change_id, severity, m, ev, at);
     cJSON_Delete(ev);
     free(m);
     return 1;
@@ -369,7 +368,9 @@ int chg_on_automation(void *state, const struct crmgov_event *ev)
         cJSON *risk = chg_risk_assess(l, sys, id, node ? node->def : NULL, kind, a->status,
                                       was_active, &c, &level);
         judge_pending(l, a, level, cJSON_GetObjectItemCaseSensitive(risk, "reasons"), ev->at);
-        judge_drift(l, a, prev_status, was_observed, level, node ? node->def : NULL, ev->at);
+        /* first seen already deleted: nothing runs, nothing to approve */
+        if (was_observed || a->status != CRMGOV_STATUS_DELETED)
+            judge_drift(l, a, prev_status, was_observed, level, node ? node->def : NULL, ev->at);
         cJSON_Delete(risk);
     }
     chg_collect_free(&c);
@@ -515,7 +516,7 @@ static void raise_overdue(struct chg_layer *l, struct chg_auto *a, int64_t inter
     cJSON_AddNumberToObject(ev, "interval_days", (double)interval / 86400000.0);
     cJSON_AddNumberToObject(ev, "active_automations", active);
     cJSON_AddStringToObject(ev, "due", due_text);
-    raise(l, "CHG004", "review-overdue", a, NULL, CRMGOV_SEVERITY_LOW, m, ev, now);
+    raise_finding(l, "CHG004", "review-overdue", a, NULL, CRMGOV_SEVERITY_LOW, m, ev, now);
     cJSON_Delete(ev);
     free(m);
 }

@@ -92,8 +92,8 @@ static uint32_t text_hash(const char *parts[4])
     return h;
 }
 
-static int same_key(const struct chg_found *f, const char *rule, uint32_t sys, const char *automation,
-                    const char *subject)
+static int same_key(const struct chg_found *f, const char *rule, uint32_t sys,
+                    const char *automation, const char *subject)
 {
     return f->sys == sys && strcmp(f->rule, rule) == 0 && strcmp(f->automation, automation) == 0 &&
            strcmp(f->subject, subject) == 0;

@@ -193,7 +193,7 @@ static int proposal_definition(struct chg_layer *l, const struct chg_args *args,
     return 0;
 }
 
-static int change_kind(const struct chg_auto *a, const struct current *cur, const struct proposal *p)
+static int change_kind(const struct current *cur, const struct proposal *p)
 {
     if (!cur->found)
         return CHG_KIND_NEW;
@@ -201,7 +201,6 @@ static int change_kind(const struct chg_auto *a, const struct current *cur, cons
         return CHG_KIND_MODIFY;
     if (cur->status != p->status)
         return CHG_KIND_STATUS;
-    (void)a;
     return CHG_KIND_CONFIRM;
 }
 
@@ -315,7 +314,7 @@ static int propose(struct chg_layer *l, const struct chg_args *args)
     struct chg_auto *a = rc ? NULL
                             : chg_auto_get(l, chg_intern(&l->st, system), chg_intern(&l->st, id),
                                            0);
-    int kind = rc ? 0 : change_kind(a, &cur, &p);
+    int kind = rc ? 0 : change_kind(&cur, &p);
     if (!rc && kind == CHG_KIND_CONFIRM && a && a->approved &&
         a->approved_hash == chg_intern(&l->st, p.parsed.hash) && a->approved_status == p.status) {
         fprintf(stderr, "crmgov change: %s/%s already is the approved version; nothing to "
