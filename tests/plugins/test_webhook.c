@@ -346,7 +346,7 @@ static void test_routes_by_layer_role(void **state)
         "200 finding OWN001/a1 raised -> u-1(owner:system ann@sf.example)\n"
         "200 finding AUD001/a1 raised -> u-3(owner:outcome cy-alerts@example.com)\n"
         "200 finding CHG001/a1 raised -> u-2(owner:decision bo@sf.example)\n"
-        "200 finding AUD005/a3 raised -> u-1(owner:system ann@sf.example)\n"
+        "200 finding AUD005/a3 raised -> u-5(fallback fay@sf.example)\n"
         "200 finding OWN002/a2 raised -> u-5(fallback fay@sf.example)\n"
         "200 finding AUD006/- raised -> u-5(fallback fay@sf.example)\n"
         "200 finding CHG001/a1 escalated -> u-2(owner:decision bo@sf.example),"
