@@ -704,6 +704,52 @@ static void test_request_reject_and_errors(void **state)
     crmgov_harness_free(h);
 }
 
+static void test_request_new_automation(void **state)
+{
+    (void)state;
+    struct crmgov_harness *h = start("require_owner_approval = false\n");
+    feed_auto(h, "s", "2026-03-01T09:00:00Z", "old", "active", D1); /* ticket create: q = 1 */
+    /* create only: with create_or_update and no filter it would fire itself */
+    char *path = write_file("new.json", "{\"object\":\"ticket\",\"trigger\":{\"on\":"
+                                        "\"create\"},\"actions\":[{\"type\":"
+                                        "\"set_field\",\"field\":\"q\",\"value\":\"2\"}]}");
+    char *line = fmt("change propose s/new --file %s --by u-1 --at 2026-03-02T10:00:00Z "
+                     "--format json",
+                     path);
+    char *out = run(h, line, 0);
+    cJSON *req = cJSON_Parse(out);
+    assert_string_equal(str(req, "kind"), "new");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(req, "base_hash")));
+    const cJSON *risk = cJSON_GetObjectItem(req, "risk");
+    assert_string_equal(str(risk, "level"), "high");
+    assert_int_equal(cJSON_GetObjectItem(req, "required")->valueint, 2);
+    const cJSON *conflict = cJSON_GetArrayItem(cJSON_GetObjectItem(risk, "conflicts"), 0);
+    assert_string_equal(str(conflict, "automation"), "new");
+    assert_string_equal(str(conflict, "subject"), "old:q");
+    char *reasons = cJSON_PrintUnformatted(cJSON_GetObjectItem(risk, "reasons"));
+    assert_string_equal(reasons,
+                        "[{\"factor\":\"new\",\"level\":\"low\",\"text\":\"a new automation\"},"
+                        "{\"factor\":\"conflict\",\"level\":\"high\",\"text\":\"write conflict: "
+                        "new and old can fire on the same ticket change and set q to different "
+                        "values (\\\"2\\\" vs \\\"1\\\")\"}]");
+    free(reasons);
+    cJSON_Delete(req);
+    free(out);
+    /* nothing is raised for a proposal; approved, the CRM shows it: only the
+     * conflict (the real one now), no drift */
+    expect_keys(h, "all", "");
+    free(run(h, "change approve REQ-1 --by u-2 --at 2026-03-02T11:00:00Z", 0));
+    free(run(h, "change approve REQ-1 --by u-3 --at 2026-03-02T11:10:00Z", 0));
+    feed(h, "{\"type\":\"automation\",\"system\":\"s\",\"at\":\"2026-03-02T12:00:00Z\","
+            "\"id\":\"new\",\"object\":\"ticket\",\"trigger\":{\"on\":\"create\"},"
+            "\"actions\":[{\"type\":\"set_field\",\"field\":\"q\",\"value\":\"2\"}],"
+            "\"status\":\"active\"}\n");
+    expect_keys(h, "all", "CHG002 new old:q\n");
+    free(line);
+    free(path);
+    crmgov_harness_free(h);
+}
+
 /* ---- reviews --------------------------------------------------------------------------------- */
 
 static void feed_inventory(struct crmgov_harness *h, const char *system, int n)
@@ -789,6 +835,21 @@ static void test_review_interval(void **state)
     assert_int_equal(crmgov_harness_advance(h, "2026-04-01T00:01:00Z"), 0);
     assert_int_equal(count_rule(h, "open", "CHG004", "s100", "2026-04-01T00:01:00Z"), 100);
     assert_int_equal(count_rule(h, "open", "CHG004", "s60", NULL), 0);
+    /* fewer active automations, a longer interval: s100 back to 50 active
+     * (180 days) -- the 50 switched off and the 50 left all resolve */
+    for (int i = 50; i < 100; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "a%03d", i);
+        char *def = fmt("{\"actions\":[{\"field\":\"f%d\",\"type\":\"set_field\",\"value\":"
+                        "\"1\"}],\"conditions\":[],\"kind\":\"workflow\",\"object\":\"lead\","
+                        "\"trigger\":{\"on\":\"create\"}}",
+                        i);
+        feed_auto(h, "s100", "2026-04-02T00:00:00Z", id, "inactive", def);
+        free(def);
+    }
+    assert_int_equal(crmgov_harness_advance(h, "2026-04-02T00:01:00Z"), 0);
+    assert_int_equal(count_rule(h, "open", "CHG004", "s100", NULL), 0);
+    assert_int_equal(count_rule(h, "all", "CHG004", "s100", NULL), 100);
     free(run(h, "review s400/nope --by u-1", 2));
     free(run(h, "review s400/a001", 2));
     free(run(h, "review", 2));
@@ -896,6 +957,7 @@ int main(void)
         cmocka_unit_test(test_policy_violations),
         cmocka_unit_test(test_request_approvals),
         cmocka_unit_test(test_request_reject_and_errors),
+        cmocka_unit_test(test_request_new_automation),
         cmocka_unit_test(test_review_interval),
         cmocka_unit_test(test_history_service),
     };
