@@ -80,7 +80,9 @@ expect_eq 0 "$(jq '[.[] | select(.id != .body.id)] | length' got.json)" \
   "the Idempotency-Key header is the message id"
 
 # every open finding reached exactly its owners (an independent oracle over
-# the dataset: latest principals and ownership; the owners of the layer's
+# the dataset: principals and ownership as they stood when the finding last
+# changed -- an automation that appears before its owners are assigned has
+# its early findings go to the fallback owner; the owners of the layer's
 # role, else the fallback owner; service accounts and inactive people never)
 expect_exit 0 "$CRMGOV" findings -c crmgov.ini --format json
 printf '%s' "$OUT" > open.json
@@ -93,28 +95,30 @@ planted=$(jq --slurpfile open open.json \
 [ "$planted" -gt 0 ] || fail "no planted finding is open"
 jq -s -c '.' all.jsonl > ds.json
 jq -n -c --slurpfile ds ds.json --slurpfile open open.json --slurpfile got got.json '
-  ($ds[0] | map(select(.type == "principal"))
-   | reduce .[] as $p ({}; .[$p.system + "/" + $p.id] = $p)) as $people
-  | ($ds[0] | map(select(.type == "ownership"))
-     | reduce .[] as $o ({};
-         ($o.system + "/" + $o.automation + "/" + $o.role) as $k
-         | if $o.principal != null then .[$k] = ((.[$k] // []) + [$o.principal] | unique)
-           elif $o.remove_only != null then .[$k] = ((.[$k] // []) - [$o.remove_only])
-           else .[$k] = [] end)) as $owners
-  | def reachable($sys): map(select(($people[$sys + "/" + .] // null) as $p
-        | $p != null and $p.active and ((($p.roles // []) | index("service")) == null)))
-        | map($sys + "/" + .);
-    def role_of($layer): {"ownership": "system", "audit": "outcome", "change": "decision"}[$layer] // "system";
-    def expected($f):
-      (if $f.automation == null then []
-       else $owners[$f.system + "/" + $f.automation + "/" + role_of($f.layer)] // []
-            | reachable($f.system) end) as $o
-      | if ($o | length) > 0 then $o else ["u-1"] | reachable($f.system) end | sort;
-    def key($f): [$f.rule, $f.system, $f.automation, $f.subject];
+  # principals and owners as of event time $t (events at or before it)
+  def people($t): $ds[0] | map(select(.type == "principal" and .at <= $t))
+    | reduce .[] as $p ({}; .[$p.system + "/" + $p.id] = $p);
+  def owners($t): $ds[0] | map(select(.type == "ownership" and .at <= $t))
+    | reduce .[] as $o ({};
+        ($o.system + "/" + $o.automation + "/" + $o.role) as $k
+        | if $o.principal != null then .[$k] = ((.[$k] // []) + [$o.principal] | unique)
+          elif $o.remove_only != null then .[$k] = ((.[$k] // []) - [$o.remove_only])
+          else .[$k] = [] end);
+  def reachable($people; $sys): map(select(($people[$sys + "/" + .] // null) as $p
+      | $p != null and $p.active and ((($p.roles // []) | index("service")) == null)))
+    | map($sys + "/" + .);
+  def role_of($layer): {"ownership": "system", "audit": "outcome", "change": "decision"}[$layer] // "system";
+  def expected($f; $t): people($t) as $people
+    | (if $f.automation == null then []
+       else owners($t)[$f.system + "/" + $f.automation + "/" + role_of($f.layer)] // []
+            | reachable($people; $f.system) end) as $o
+    | if ($o | length) > 0 then $o else ["u-1"] | reachable($people; $f.system) end | sort;
+  def key($f): [$f.rule, $f.system, $f.automation, $f.subject];
   [$open[0][] as $f
    | ([$got[0][] | select(.body.type == "finding" and key(.body.finding) == key($f))]
       | last) as $m
-   | {finding: key($f), expected: expected($f),
+   | {finding: key($f),
+      expected: (if $m == null then "a message" else expected($f; $m.body.at) end),
       got: (if $m == null or $m.body.transition == "cleared" then null
             else [$m.body.recipients[] | .system + "/" + .id] | sort end)}
    | select(.expected != .got)]' > wrong.json
