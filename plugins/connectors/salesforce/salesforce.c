@@ -313,7 +313,11 @@ static void *worker(void *arg)
 {
     struct salesforce *sf = arg;
     const struct crmgov_host *host = sf->host;
-    if (load(sf) != 0) {
+    crmgov_time started = sf_wall_clock();
+    int loaded = load(sf);
+    host->log(host, CRMGOV_LOG_DEBUG, "saved state read in %lld ms",
+              (long long)(sf_wall_clock() - started));
+    if (loaded != 0) {
         host->log(host, CRMGOV_LOG_ERROR, "cannot read this connector's saved state");
         host->connector_done(host);
         return NULL;

@@ -39,6 +39,7 @@ struct file_state {
 
 struct sf_dir {
     const struct crmgov_host *host;
+    size_t files_read;      /* in the current pass */
     struct sf_sync *sync;
     char *root;
     int root_is_file;
@@ -453,6 +454,7 @@ static void visit(struct sf_dir *dir, const char *relative)
         free(full);
         return;
     }
+    dir->files_read++;
     struct sf_observed observed = {.origin = relative, .version = version,
                                    .at = mtime_ns / 1000000, .source = full};
     struct sf_parse_error error;
@@ -534,6 +536,8 @@ static int list_files(struct sf_dir *dir, struct path_list *list)
 void sf_dir_pass(struct sf_dir *dir)
 {
     struct path_list list = {0};
+    crmgov_time started = sf_wall_clock();
+    dir->files_read = 0;
     sf_sync_begin(dir->sync);
     sf_map_each(dir->files, unsee, NULL);
     int listed = list_files(dir, &list) == 0;
@@ -549,5 +553,7 @@ void sf_dir_pass(struct sf_dir *dir)
                        dir->root);
     }
     sf_sync_end(dir->sync, complete, sf_wall_clock());
+    dir->host->log(dir->host, CRMGOV_LOG_INFO, "%s: %zu files, %zu read, in %lld ms", dir->root,
+                   list.n, dir->files_read, (long long)(sf_wall_clock() - started));
     list_free(&list);
 }

@@ -68,6 +68,7 @@ struct sf_sync {
     int options_saved;
     struct sf_map *known;
     crmgov_time pass_at;    /* latest event time published in the pass */
+    int order_dirty;        /* a flow's SF017 summary changed: run SF017 again */
 };
 
 crmgov_time sf_wall_clock(void)
@@ -269,18 +270,16 @@ static int compare_options(void *ctx, const char *key, const void *value, size_t
 /* ------------------------------------------------------------------------ */
 /* Findings: digests, loading, diffing.                                      */
 
+/* The core stores message and evidence as published, so the text compares
+ * as is: no parsing needed to tell a changed finding from an unchanged one. */
 static char *finding_digest(int severity, const char *message, const char *evidence_json)
 {
-    cJSON *evidence = cJSON_Parse(evidence_json != NULL ? evidence_json : "{}");
-    char *canonical = evidence != NULL ? sf_json_canonical(evidence) : NULL;
-    cJSON_Delete(evidence);
-    size_t size = strlen(message != NULL ? message : "") +
-                  strlen(canonical != NULL ? canonical : "") + 16;
+    const char *evidence = evidence_json != NULL ? evidence_json : "{}";
+    size_t size = strlen(message != NULL ? message : "") + strlen(evidence) + 16;
     char *digest = malloc(size);
     if (digest != NULL)
         snprintf(digest, size, "%d\n%s\n%s", severity, message != NULL ? message : "",
-                 canonical != NULL ? canonical : "");
-    free(canonical);
+                 evidence);
     return digest;
 }
 
@@ -467,8 +466,10 @@ int sf_sync_load(struct sf_sync *sync)
             return -1;
         }
     }
-    if (sync->reread)
+    if (sync->reread) {
         host->log(host, CRMGOV_LOG_INFO, "check options changed: reading every flow again");
+        sync->order_dirty = 1;
+    }
     return 0;
 }
 
@@ -521,18 +522,27 @@ static int replace_text(char **slot, const char *text)
     return 0;
 }
 
-static void set_summary(struct known *known, const struct sf_flow *flow)
+/* Returns 1 when the summary changed. */
+static int set_summary(struct known *known, const struct sf_flow *flow)
 {
+    int was_flow = known->is_flow;
     known->is_flow = flow != NULL;
     if (flow == NULL) {
         summary_clear(&known->summary);
-        return;
+        return was_flow;
     }
-    replace_text(&known->summary.object, flow->start.object);
-    replace_text(&known->summary.trigger_type, flow->start_info.trigger_type);
-    replace_text(&known->summary.record_trigger_type, flow->start_info.record_trigger_type);
-    replace_text(&known->summary.trigger_order, flow->trigger_order);
-    replace_text(&known->summary.status, flow->status);
+    struct flow_summary *s = &known->summary;
+    int changed = !was_flow || !same_text(s->object, flow->start.object) ||
+                  !same_text(s->trigger_type, flow->start_info.trigger_type) ||
+                  !same_text(s->record_trigger_type, flow->start_info.record_trigger_type) ||
+                  !same_text(s->trigger_order, flow->trigger_order) ||
+                  !same_text(s->status, flow->status);
+    replace_text(&s->object, flow->start.object);
+    replace_text(&s->trigger_type, flow->start_info.trigger_type);
+    replace_text(&s->record_trigger_type, flow->start_info.record_trigger_type);
+    replace_text(&s->trigger_order, flow->trigger_order);
+    replace_text(&s->status, flow->status);
+    return changed;
 }
 
 /* Extra attributes merged over the mapped ones, as canonical JSON. */
@@ -594,6 +604,8 @@ static struct known *observe_automation(struct sf_sync *sync,
     free(attributes);
     memcpy(known->hash, hash, sizeof hash);
     known->status = (int)automation.status;
+    if (known->deleted && known->is_flow)
+        sync->order_dirty = 1;
     known->deleted = 0;
     known->seen = 1;
     if (replace_text(&known->origin, observed->origin) != 0 ||
@@ -621,7 +633,8 @@ int sf_sync_flow(struct sf_sync *sync, const struct sf_flow *flow,
     sf_mapping_free(mapping);
     if (known == NULL)
         return -1;
-    set_summary(known, flow);
+    if (set_summary(known, flow))
+        sync->order_dirty = 1;
     struct sf_findings *findings = sync->checks ? sf_flow_check(flow, &sync->check) : NULL;
     if (sync->checks && findings == NULL)
         failed = 1;
@@ -642,7 +655,8 @@ int sf_sync_automation(struct sf_sync *sync, const struct crmgov_automation *aut
     struct known *known = observe_automation(sync, automation, observed, &failed);
     if (known == NULL)
         return -1;
-    set_summary(known, NULL);
+    if (set_summary(known, NULL))
+        sync->order_dirty = 1;
     diff_findings(sync, known, NULL, 0, 0, observed->at, observed->at, observed->source);
     diff_findings(sync, known, NULL, 0, 1, observed->at, observed->at, observed->source);
     save_known(sync, known);
@@ -731,6 +745,8 @@ static void report_gone(struct sf_sync *sync, struct known *known, crmgov_time a
         sync->host->inventory_get(sync->host, sync->system, known->id, publish_deleted, &copy);
     while (known->n_findings > 0)
         clear_open(sync, known, known->n_findings - 1, at, known->origin);
+    if (known->is_flow)
+        sync->order_dirty = 1;
     known->deleted = 1;
     known->status = CRMGOV_STATUS_DELETED;
     known->at = at;
@@ -798,7 +814,8 @@ static void check_group(struct sf_sync *sync, struct known **group, size_t n,
         if (group[i]->at != CRMGOV_TIME_NONE && (latest == CRMGOV_TIME_NONE || group[i]->at > latest))
             latest = group[i]->at;
     }
-    struct sf_findings *findings = n > 1 ? sf_flows_check_trigger_order(pointers, n) : NULL;
+    struct sf_findings *findings =
+        n > 1 && sync->checks ? sf_flows_check_trigger_order(pointers, n) : NULL;
     for (size_t i = 0; i < n; i++) {
         const struct crmgov_finding *found = finding_for(findings, group[i]->id);
         diff_findings(sync, group[i], found, found != NULL ? 1 : 0, 1,
@@ -845,7 +862,10 @@ void sf_sync_end(struct sf_sync *sync, int complete, crmgov_time gone_at)
     }
     if (sync->host->stopping(sync->host))
         return;
-    check_trigger_order(sync, sync->pass_at != CRMGOV_TIME_NONE ? sync->pass_at : gone_at);
+    /* SF017 depends on the summaries only: nothing to do when none moved */
+    if (sync->order_dirty)
+        check_trigger_order(sync, sync->pass_at != CRMGOV_TIME_NONE ? sync->pass_at : gone_at);
+    sync->order_dirty = 0;
     if (complete && (!sync->options_saved || sync->reread)) {
         sync->host->checkpoint(sync->host, "options", sync->fingerprint,
                                strlen(sync->fingerprint));
