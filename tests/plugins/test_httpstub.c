@@ -12,6 +12,7 @@
  *                                              signed the HubSpot v3 way
  *                                              (BASE default http://127.0.0.1:PORT)
  *   test_httpstub post PORT URI FILE TYPE      POST FILE with Content-Type TYPE
+ *   test_httpstub free-port                    print a free loopback port
  *
  * The two senders print the status code on the first line, then the answer.
  */
@@ -195,6 +196,11 @@ static int tool(int argc, char **argv)
         return serve(argv[2], argv[3], argv[4]);
     if (strcmp(argv[1], "hubspot-post") == 0 && argc >= 6)
         return hubspot_post(argc, argv);
+    if (strcmp(argv[1], "free-port") == 0 && argc == 2) {
+        unsigned port = httpstub_free_port();
+        printf("%u\n", port);
+        return port ? 0 : 1;
+    }
     if (strcmp(argv[1], "post") == 0 && argc == 6) {
         char type[200];
         snprintf(type, sizeof(type), "Content-Type: %s", argv[5]);
@@ -202,7 +208,7 @@ static int tool(int argc, char **argv)
         return post((unsigned)atoi(argv[2]), argv[3], argv[4], headers);
     }
     fprintf(stderr, "usage: test_httpstub serve DIR PORTFILE LOGFILE | hubspot-post PORT URI "
-                    "SECRET FILE [BASE] | post PORT URI FILE TYPE\n");
+                    "SECRET FILE [BASE] | post PORT URI FILE TYPE | free-port\n");
     return 2;
 }
 

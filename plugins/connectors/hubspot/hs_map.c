@@ -185,6 +185,16 @@ static int scalars_only(const cJSON *list)
     return 1;
 }
 
+static void add_unique_text(cJSON *list, const cJSON *value)
+{
+    const cJSON *v;
+    cJSON_ArrayForEach(v, list) {
+        if (cJSON_Compare(v, value, 1))
+            return;
+    }
+    cJSON_AddItemToArray(list, cJSON_Duplicate(value, 1));
+}
+
 /* An equality-like operator: one value is eq/ne, several are in/not_in. */
 static int add_membership(struct cond_ctx *c, const char *field, const cJSON *op, int negate)
 {
@@ -279,6 +289,28 @@ static void add_filter_branch(struct cond_ctx *c, const cJSON *branch, int depth
     cJSON_ArrayForEach(item, subs) add_filter_branch(c, item, depth + 1);
 }
 
+/* Every property the filters of a branch tree test, into `out`; 0 when a
+ * filter of another kind (a list membership, an association) is there too,
+ * since a change to that could enroll a record as well. */
+static int filter_properties(const cJSON *branch, cJSON *out, int depth)
+{
+    if (!cJSON_IsObject(branch) || depth > 16)
+        return 0;
+    int known = 1;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(branch, "filters")) {
+        const char *type = str(item, "filterType");
+        const cJSON *property = cJSON_GetObjectItemCaseSensitive(item, "property");
+        if ((type && strcmp(type, "PROPERTY") != 0) || !cJSON_IsString(property))
+            known = 0;
+        else
+            add_unique_text(out, property);
+    }
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(branch, "filterBranches"))
+        known &= filter_properties(item, out, depth + 1);
+    return known;
+}
+
 /* ------------------------------------------------------------------------ */
 /* enrollment -> trigger                                                     */
 
@@ -294,16 +326,6 @@ static const cJSON *event_filter(const cJSON *branch, const char *property)
     return NULL;
 }
 
-static void add_unique(cJSON *list, const cJSON *value)
-{
-    const cJSON *v;
-    cJSON_ArrayForEach(v, list) {
-        if (cJSON_Compare(v, value, 1))
-            return;
-    }
-    cJSON_AddItemToArray(list, cJSON_Duplicate(value, 1));
-}
-
 /* Event-based enrollment: property-change events become an update trigger
  * on those properties; any other event only says "something happened". */
 static void map_event_enrollment(const cJSON *ec, cJSON *trigger, struct cond_ctx *c,
@@ -317,15 +339,15 @@ static void map_event_enrollment(const cJSON *ec, cJSON *trigger, struct cond_ct
     cJSON_ArrayForEach(b, branches) {
         const char *type = str(b, "eventTypeId");
         if (type)
-            add_unique(types, cJSON_GetObjectItemCaseSensitive(b, "eventTypeId"));
+            add_unique_text(types, cJSON_GetObjectItemCaseSensitive(b, "eventTypeId"));
         const cJSON *op = event_filter(b, "hs_name");
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(op, "value");
         const cJSON *vs = cJSON_GetObjectItemCaseSensitive(op, "values");
         if (cJSON_IsString(v))
-            add_unique(fields, v);
+            add_unique_text(fields, v);
         else if (scalars_only(vs))
             for (const cJSON *x = vs->child; x; x = x->next)
-                add_unique(fields, x);
+                add_unique_text(fields, x);
         else
             all_named = 0;
     }
@@ -359,10 +381,16 @@ static void map_enrollment(const cJSON *flow, cJSON *event, struct cond_ctx *c, 
     if (!type || strcmp(type, "MANUAL") == 0) {
         cJSON_AddStringToObject(trigger, "on", "manual");
     } else if (strcmp(type, "LIST_BASED") == 0) {
-        /* A record enrolls when it comes to meet the filters: on create or
-         * on the update that makes them true. */
+        /* A record enrolls when it comes to meet the filters: when created,
+         * or by an update of a property they test. */
+        const cJSON *filters = cJSON_GetObjectItemCaseSensitive(ec, "listFilterBranch");
+        cJSON *fields = cJSON_CreateArray();
         cJSON_AddStringToObject(trigger, "on", "create_or_update");
-        add_filter_branch(c, cJSON_GetObjectItemCaseSensitive(ec, "listFilterBranch"), 0);
+        if (filter_properties(filters, fields, 0) && cJSON_GetArraySize(fields))
+            cJSON_AddItemToObject(trigger, "fields", fields);
+        else
+            cJSON_Delete(fields);
+        add_filter_branch(c, filters, 0);
     } else if (strcmp(type, "EVENT_BASED") == 0) {
         map_event_enrollment(ec, trigger, c, attrs);
     } else {
@@ -488,7 +516,7 @@ static void map_action(cJSON *actions, const cJSON *action, const cJSON *catalog
         snprintf(target, sizeof(target), "action-type:%s", type_id);
         cJSON_AddStringToObject(new_action(actions, "call"), "target", target);
         cJSON *id = cJSON_CreateString(type_id);
-        add_unique(unknown_types, id);
+        add_unique_text(unknown_types, id);
         cJSON_Delete(id);
         return;
     }
