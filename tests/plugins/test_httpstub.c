@@ -137,7 +137,10 @@ static char *slurp(const char *path, size_t *len)
     size_t n = 0, got;
     char chunk[8192];
     while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        buf = realloc(buf, n + got + 1);
+        char *grown = realloc(buf, n + got + 1);
+        if (!grown)
+            abort();
+        buf = grown;
         memcpy(buf + n, chunk, got);
         n += got;
     }

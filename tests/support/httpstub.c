@@ -48,6 +48,15 @@ struct httpstub {
     char *log_path;
 };
 
+/* A test tool: running out of memory ends it. */
+static void *grow(void *p, size_t size)
+{
+    void *q = realloc(p, size);
+    if (!q)
+        abort();
+    return q;
+}
+
 /* ------------------------------------------------------------------------ */
 /* routes                                                                    */
 
@@ -103,7 +112,7 @@ static int load_routes(struct httpstub *s)
             s->auth = trimmed(p + 6, strlen(p + 6));
             continue;
         }
-        s->routes = realloc(s->routes, (size_t)(s->n_routes + 1) * sizeof(*s->routes));
+        s->routes = grow(s->routes, (size_t)(s->n_routes + 1) * sizeof(*s->routes));
         memset(&s->routes[s->n_routes], 0, sizeof(*s->routes));
         if (parse_route(&s->routes[s->n_routes], p) != 0) {
             fprintf(stderr, "httpstub: bad route line: %s", line);
@@ -150,7 +159,7 @@ static void record(struct httpstub *s, const char *method, const char *uri, cons
     if ((size_t)n >= sizeof(line))
         n = (int)sizeof(line) - 1;
     pthread_mutex_lock(&s->lock);
-    s->log = realloc(s->log, s->log_len + (size_t)n + 1);
+    s->log = grow(s->log, s->log_len + (size_t)n + 1);
     memcpy(s->log + s->log_len, line, (size_t)n + 1);
     s->log_len += (size_t)n;
     if (s->log_path) {
@@ -177,7 +186,7 @@ static char *read_answer(const struct httpstub *s, const char *file, size_t *len
     size_t cap = 0, n;
     char chunk[8192];
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        buf = realloc(buf, cap + n + 1);
+        buf = grow(buf, cap + n + 1);
         memcpy(buf + cap, chunk, n);
         cap += n;
     }
@@ -394,7 +403,7 @@ struct sink {
 static size_t collect(char *data, size_t size, size_t n, void *arg)
 {
     struct sink *k = arg;
-    k->buf = realloc(k->buf, k->len + size * n + 1);
+    k->buf = grow(k->buf, k->len + size * n + 1);
     memcpy(k->buf + k->len, data, size * n);
     k->len += size * n;
     k->buf[k->len] = '\0';

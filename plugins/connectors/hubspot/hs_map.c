@@ -549,8 +549,8 @@ static void next_ids(const cJSON *node, cJSON *out)
 {
     const cJSON *c;
     cJSON_ArrayForEach(c, node) {
-        char buf[32];
         if (c->string && strcmp(c->string, "nextActionId") == 0) {
+            char buf[32];
             const char *id = scalar_text(c, buf, sizeof(buf));
             if (id)
                 cJSON_AddItemToArray(out, cJSON_CreateString(id));
