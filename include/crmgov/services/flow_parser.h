@@ -105,8 +105,9 @@ struct crmgov_flow_parser_service {
 
     /* Adds SF017 findings across results parsed together (e.g. every file a
      * `check` run was given): appended to the findings of each result whose
-     * flow is concerned. Results that failed are skipped. CRMGOV_OK, or
-     * CRMGOV_ERROR when memory ran out (results are then unchanged). */
+     * flow is concerned (each result owns its copy). Results that failed are
+     * skipped. CRMGOV_OK, or CRMGOV_ERROR when memory ran out (some results
+     * may then lack their SF017 findings). */
     int (*check_together)(const struct crmgov_flow_parser_service *svc,
                           struct crmgov_flow_parse_result *const *results, size_t n);
 
