@@ -169,7 +169,8 @@ static struct curl_slist *request_headers(struct rest_client *c, const struct re
     return list;
 }
 
-/* One exchange. Returns 0 when an HTTP answer arrived, -1 otherwise. */
+/* One exchange. Returns 0 when an HTTP answer arrived, -2 when it was too
+ * large (asking again will not make it smaller), -1 otherwise. */
 static int perform(struct rest_client *c, const struct rest_request *req,
                    struct rest_response *out)
 {
@@ -218,12 +219,13 @@ static int perform(struct rest_client *c, const struct rest_request *req,
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
         return 0;
     }
-    if (cap.too_large)
-        snprintf(out->error, sizeof(out->error), "answer larger than %zu bytes", cap.max);
-    else
-        snprintf(out->error, sizeof(out->error), "%.150s",
-                 errbuf[0] ? errbuf : curl_easy_strerror(rc));
     out->status = 0;
+    if (cap.too_large) {
+        snprintf(out->error, sizeof(out->error), "answer larger than %zu bytes", cap.max);
+        return -2;
+    }
+    snprintf(out->error, sizeof(out->error), "%.150s",
+             errbuf[0] ? errbuf : curl_easy_strerror(rc));
     return -1;
 }
 
@@ -262,10 +264,13 @@ enum rest_result rest_call(struct rest_client *c, const struct rest_request *req
             return REST_STOPPED;
         int64_t asked = -1;
         enum rest_verdict v = REST_RETRY;
-        if (perform(c, req, out) == 0) {
+        int sent = perform(c, req, out);
+        if (sent == 0) {
             v = judge(out, &asked);
             if (asked < 0)
                 asked = out->retry_after_ms;
+        } else if (sent == -2) {
+            v = REST_FAIL;
         }
         if (v == REST_OK)
             return REST_DONE;

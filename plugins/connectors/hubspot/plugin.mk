@@ -21,3 +21,6 @@ TEST_PKGS_httpstub := $(HUBSPOT_TEST_PKGS)
 TEST_OBJS_wh_receiver := tests/support/httpstub.c $(BUILD)/obj/plugins/common/webhook/receiver.o \
   $(BUILD)/obj/plugins/common/webhook/signature.o $(BUILD)/obj/plugins/common/webhook/form.o
 TEST_PKGS_wh_receiver := $(HUBSPOT_TEST_PKGS)
+TEST_OBJS_restapi := tests/support/httpstub.c $(BUILD)/obj/plugins/common/restapi/http.o \
+  $(BUILD)/obj/plugins/common/restapi/keymap.o
+TEST_PKGS_restapi := $(HUBSPOT_TEST_PKGS)
