@@ -225,7 +225,13 @@ test:
 	@echo "== again under AddressSanitizer + UndefinedBehaviorSanitizer =="
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 all test-run
 
-test-run: $(UNIT_BIN) $(PTEST_BIN) $(TESTPLUG) $(MINISIGN_TOOL)
+# The loopback HTTP receiver the sink e2e tests start.
+$(BUILD)/tests/receiver: tests/support/receiver_main.c tests/support/receiver.c tests/support/receiver.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(call pkg_cflags,libmicrohttpd libsodium libcjson) -o $@ tests/support/receiver_main.c \
+	  tests/support/receiver.c $(call pkg_libs,libmicrohttpd libsodium libcjson) -lpthread
+
+test-run: $(UNIT_BIN) $(PTEST_BIN) $(TESTPLUG) $(BUILD)/tests/receiver $(MINISIGN_TOOL)
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) sh tests/run.sh
 
 # ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli/cli.h"
+#include "crmgov/services/change.h"
 #include "names.h"
 #include "timeutil.h"
 
@@ -34,6 +35,7 @@ struct rendered {
     char *by;
     crmgov_time at;
     cJSON *definition;
+    cJSON *approval;    /* JSON object, JSON null (unapproved), or NULL (unknown) */
 };
 
 static char *compact(const cJSON *item)
@@ -117,6 +119,7 @@ static void free_rendered(struct rendered *r)
     free(r->hash);
     free(r->by);
     cJSON_Delete(r->definition);
+    cJSON_Delete(r->approval);
 }
 
 struct versions {
@@ -143,6 +146,59 @@ static int collect(void *ctx, const struct crmgov_version *v)
     r->by = v->modified_by ? xstrdup(v->modified_by) : NULL;
     r->at = v->at;
     return 0;
+}
+
+static int note_approval(void *ctx, uint32_t seq, const struct crmgov_change_approval *a)
+{
+    struct versions *vs = ctx;
+    for (size_t i = 0; i < vs->n; i++) {
+        struct rendered *r = &vs->items[i];
+        if (r->seq != seq)
+            continue;
+        if (!a) {
+            r->approval = cJSON_CreateNull();
+            break;
+        }
+        char at[32];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "source", a->source ? a->source : "");
+        if (a->id)
+            cJSON_AddStringToObject(o, "id", a->id);
+        else
+            cJSON_AddNullToObject(o, "id");
+        cJSON_AddStringToObject(o, "at", time_format_rfc3339(a->at, at));
+        if (a->author)
+            cJSON_AddStringToObject(o, "author", a->author);
+        else
+            cJSON_AddNullToObject(o, "author");
+        cJSON *who = cJSON_AddArrayToObject(o, "approvers");
+        for (size_t k = 0; k < a->n_approvers; k++)
+            cJSON_AddItemToArray(who, cJSON_CreateString(a->approvers[k]));
+        cJSON_AddBoolToObject(o, "retroactive", a->retroactive);
+        r->approval = o;
+        break;
+    }
+    return 0;
+}
+
+/* "approved by change CR-42 (u-3, u-5)", "baseline", "unapproved"... */
+static void print_approval(const cJSON *a)
+{
+    if (!a)
+        return;
+    if (cJSON_IsNull(a)) {
+        printf("  approval: unapproved\n");
+        return;
+    }
+    const char *source = cJSON_GetObjectItem(a, "source")->valuestring;
+    const cJSON *id = cJSON_GetObjectItem(a, "id");
+    printf("  approval: %s%s%s", source, cJSON_IsString(id) ? " " : "",
+           cJSON_IsString(id) ? id->valuestring : "");
+    const cJSON *who = cJSON_GetObjectItem(a, "approvers");
+    for (const cJSON *w = who ? who->child : NULL; w; w = w->next)
+        printf("%s%s", w == who->child ? " by " : ", ", w->valuestring);
+    printf(" at %s%s\n", cJSON_GetObjectItem(a, "at")->valuestring,
+           cJSON_IsTrue(cJSON_GetObjectItem(a, "retroactive")) ? " (after the fact)" : "");
 }
 
 static int contains(char **lines, size_t n, const char *line)
@@ -229,6 +285,7 @@ static void print_text(const char *system, const char *id, const struct versions
         char at[32];
         printf("\nversion %u  %s  %s  by %s  hash %.12s\n", r->seq,
                time_format_rfc3339(r->at, at), r->status, r->by ? r->by : "unknown", r->hash);
+        print_approval(r->approval);
         if (i == 0) {
             printf("  name: %s\n  trigger: %s\n", r->name, r->trigger);
             for (size_t k = 0; k < r->n_conditions; k++)
@@ -262,6 +319,8 @@ static void print_json(const struct versions *vs)
         else
             cJSON_AddNullToObject(v, "modified_by");
         cJSON_AddItemToObject(v, "definition", cJSON_Duplicate(r->definition, 1));
+        if (r->approval)
+            cJSON_AddItemToObject(v, "approval", cJSON_Duplicate(r->approval, 1));
         cJSON_AddItemToObject(v, "changes",
                               i ? diff(&vs->items[i - 1], r) : cJSON_CreateObject());
         cJSON_AddItemToArray(out, v);
@@ -298,10 +357,18 @@ static int cmd_history(int argc, char **argv)
     }
     struct runtime rt;
     runtime_init(&rt);
-    rc = cli_open(&rt, config, CLI_STAGE_STORE);
+    /* With plugins initialised, the change layer (when configured) says which
+     * approval made each version legitimate. */
+    rc = cli_open(&rt, config, CLI_STAGE_INIT);
     struct versions vs = { 0 };
     if (rc == 0)
         store_versions_scan(&rt.store, system, id, collect, &vs);
+    const struct service *svc = rc == 0 ? registry_service(&rt.registry, CRMGOV_CHANGE_SERVICE)
+                                        : NULL;
+    if (svc && svc->version >= CRMGOV_CHANGE_SERVICE_VERSION) {
+        const struct crmgov_change_service *chg = svc->iface;
+        chg->version_approvals(chg, system, id, note_approval, &vs);
+    }
     if (rc == 0 && vs.n == 0) {
         fprintf(stderr, "crmgov history: no automation %s/%s in the inventory\n", system, id);
         rc = EXIT_USAGE;
@@ -328,5 +395,8 @@ const struct cli_command cli_history = {
     "its status, who modified it and its definition hash; the first version in\n"
     "full, then for each later version what changed in status, name, trigger,\n"
     "conditions (- removed, + added) and actions. Deleted and inactive\n"
-    "automations keep their whole history.\n"
+    "automations keep their whole history. When the change layer is\n"
+    "configured, each version also says which approval made it legitimate\n"
+    "(baseline, an approved change record or change request, by whom and\n"
+    "when) or that it is unapproved.\n"
 };
