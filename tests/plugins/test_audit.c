@@ -416,8 +416,8 @@ static void test_conversion_decline(void **state)
     ASSERT_EVIDENCE(h, "AUD004", "nurture", "-",
                     "{\"baseline\":{\"from\":\"2026-03-01\",\"to\":\"2026-03-02\",\"touched\":120,"
                     "\"converted\":60,\"rate\":0.5},\"window\":{\"from\":\"2026-03-03\",\"to\":"
-                    "\"2026-03-03\",\"touched\":40,\"converted\":4,\"rate\":0.1},\"z\":-4.4721,"
-                    "\"p\":8e-06,\"significance\":0.05,\"horizon_days\":1,\"conversion\":\"stage\"}");
+                    "\"2026-03-03\",\"touched\":40,\"converted\":4,\"rate\":0.1},\"z\":-4.2858,"
+                    "\"p\":1.8e-05,\"significance\":0.05,\"horizon_days\":1,\"conversion\":\"stage\"}");
     crmgov_harness_free(h);
 }
 

@@ -18,10 +18,17 @@ static void test_two_proportion(void **state)
 {
     (void)state;
     double z, p;
-    /* 60 of 120 vs 4 of 40: pooled 0.4, se = sqrt(0.24 * (1/120 + 1/40)) */
+    /* 60 of 120 vs 4 of 40: pooled 0.4, se = sqrt(0.24 * (1/120 + 1/40)),
+     * difference 0.4 less the continuity correction (1/120 + 1/40) / 2 */
     assert_int_equal(aud_two_proportion(60, 120, 4, 40, &z, &p), 1);
-    assert_true(z > -4.47214 && z < -4.47213);
-    assert_true(p > 7.74e-6 && p < 7.75e-6);
+    assert_true(z > -4.285798 && z < -4.285796);
+    assert_true(p > 1.8208e-5 && p < 1.8209e-5);
+    /* the same difference the other way round: z positive, same p */
+    assert_int_equal(aud_two_proportion(4, 40, 60, 120, &z, &p), 1);
+    assert_true(z > 4.285796 && z < 4.285798);
+    /* a difference smaller than the correction is no difference */
+    assert_int_equal(aud_two_proportion(15, 30, 7, 15, &z, &p), 1);
+    assert_true(z == 0.0 && p == 1.0);
     /* equal rates: z 0, p 1 */
     assert_int_equal(aud_two_proportion(10, 20, 5, 10, &z, &p), 1);
     assert_true(z == 0.0 && p == 1.0);

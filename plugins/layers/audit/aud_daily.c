@@ -155,8 +155,8 @@ static void judge_conversion(struct aud_layer *L, uint32_t autom, crmgov_time at
     }
     struct aud_conversion_test t;
     aud_conversion_test(L, a, L->today, &t);
-    if (!t.judged)
-        return; /* too small a sample: neither raise nor clear */
+    if (!t.judged || !active_through(a, t.baseline_from))
+        return; /* too small a sample or a partial baseline: neither raise nor clear */
     settle(L, autom, AUD_F_CONVERSION,
            t.window_rate < t.baseline_rate && t.p < L->opts.significance, at);
 }

@@ -1,6 +1,6 @@
 /*
  * aud_stats.c -- the statistics behind AUD004 and the metrics: the normal
- * distribution, the two-proportion z-test and quantiles of the core's
+ * distribution, the two-proportion z-test (with continuity correction) and quantiles of the core's
  * duration histogram. Pure functions, so tests can pin exact values.
  */
 #include <math.h>
@@ -24,7 +24,12 @@ int aud_two_proportion(uint64_t x1, uint64_t n1, uint64_t x2, uint64_t n2, doubl
     double variance = pooled * (1.0 - pooled) * (1.0 / (double)n1 + 1.0 / (double)n2);
     if (!(variance > 0.0))
         return 0;
-    *z = (p2 - p1) / sqrt(variance);
+    /* Yates' continuity correction: the normal approximation of two
+     * binomials is optimistic for small samples; this keeps it honest */
+    double diff = fabs(p2 - p1) - 0.5 * (1.0 / (double)n1 + 1.0 / (double)n2);
+    if (diff < 0.0)
+        diff = 0.0;
+    *z = (p2 < p1 ? -diff : diff) / sqrt(variance);
     *p = 2.0 * aud_normal_cdf(-fabs(*z));
     return 1;
 }

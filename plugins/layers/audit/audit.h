@@ -391,7 +391,9 @@ void aud_conversion_test(struct aud_layer *L, const struct aud_auto *a, int32_t 
 
 /* aud_stats.c: pure functions */
 double aud_normal_cdf(double z);
-/* Two-sided two-proportion z-test: z of (x2/n2 - x1/n1), pooled; p two-sided.
+/* Two-sided two-proportion z-test of x2/n2 against x1/n1: pooled variance,
+ * Yates' continuity correction (|difference| less (1/n1 + 1/n2) / 2, never
+ * below 0), z signed like the difference, p two-sided.
  * Returns 0 when it cannot be computed (n 0 or no variance). */
 int aud_two_proportion(uint64_t x1, uint64_t n1, uint64_t x2, uint64_t n2, double *z,
                        double *p);
