@@ -510,6 +510,12 @@ static int host_audit_append(const struct crmgov_host *h, const char *actor, con
                            details_json, at);
 }
 
+static int host_audit_scan(const struct crmgov_host *h, uint64_t after_seq, crmgov_audit_fn fn,
+                           void *ctx)
+{
+    return fn ? auditlog_scan(store_of(h), after_seq + 1, fn, ctx) : CRMGOV_ERROR;
+}
+
 /* ------------------------------------------------------------------------ */
 /* helpers                                                                   */
 
@@ -604,4 +610,5 @@ void host_setup(struct instance *in)
     h->duration_parse = duration_parse;
     h->definition_hash = host_definition_hash;
     h->position = host_position;
+    h->audit_scan = host_audit_scan;
 }

@@ -187,6 +187,7 @@ typedef int (*crmgov_object_daily_fn)(void *ctx, const struct crmgov_object_dail
 typedef int (*crmgov_finding_fn)(void *ctx, const struct crmgov_finding *finding);
 typedef int (*crmgov_state_fn)(void *ctx, const char *key, const void *value, size_t len);
 typedef int (*crmgov_execution_fn)(void *ctx, const struct crmgov_event *event);
+typedef int (*crmgov_audit_fn)(void *ctx, const struct crmgov_audit_entry *entry);
 /* Scan callbacks return 0 to go on, anything else to stop (scan returns it). */
 
 /* ------------------------------------------------------------------------ */
@@ -368,6 +369,12 @@ struct crmgov_host {
      * value <= 256 bytes. */
     int (*position)(const struct crmgov_host *h, const char *key, const void *value,
                     size_t len);
+
+    /* --- Reading the audit log ----------------------------------------- */
+    /* Calls fn for each committed entry with seq > after_seq, in order.
+     * Safe from any thread (exporters poll it). */
+    int (*audit_scan)(const struct crmgov_host *h, uint64_t after_seq, crmgov_audit_fn fn,
+                      void *ctx);
 };
 
 /* Duration histogram buckets, shared by core and plugins: bucket 0 holds

@@ -86,6 +86,12 @@ MED002 raised
 HI006 raised
 HI007 raised
 HI008 raised
-HI001 cleared" "$(jq -r '"\(.finding.rule) \(.transition)"' findings.jsonl)" \
+HI001 cleared" "$(jq -r 'select(.type == "finding") | "\(.finding.rule) \(.transition)"' findings.jsonl)" \
   "the export has one line per finding change"
-expect_eq 11 "$(jq -s '[.[].id] | unique | length' findings.jsonl)" "export ids are distinct"
+expect_eq 11 "$(jq -s '[.[] | select(.type == "finding") | .id] | unique | length' findings.jsonl)" "export ids are distinct"
+expect_eq "config.load ownership.assign plugin.load" \
+  "$(jq -r 'select(.type == "audit") | .action' findings.jsonl | sort -u | tr '\n' ' ' | sed 's/ $//')" \
+  "the export carries the audit log too"
+expect_eq "$(jq -s '[.[] | select(.type == "audit") | .seq]' findings.jsonl)" \
+  "$(jq -s '[.[] | select(.type == "audit") | .seq] | sort | unique' findings.jsonl)" \
+  "audit entries in order, each once"

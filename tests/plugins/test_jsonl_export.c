@@ -80,7 +80,8 @@ static struct crmgov_harness *start(const char *file)
     struct crmgov_harness *h = crmgov_harness_new();
     assert_int_equal(crmgov_harness_add_descriptor(h, &audit_layer, "audit", NULL), 0);
     char options[700];
-    snprintf(options, sizeof(options), "path = %s/%s\npoll_interval = 10ms\n", dir, file);
+    snprintf(options, sizeof(options), "path = %s/%s\npoll_interval = 10ms\naudit = false\n", dir,
+             file);
     assert_int_equal(crmgov_harness_add_file(h, plugin_path, "siem", options), 0);
     if (crmgov_harness_start(h) != 0)
         fail_msg("%s", crmgov_harness_error(h));

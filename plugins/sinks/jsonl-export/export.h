@@ -20,8 +20,11 @@
  * with the one it holds open; when it was renamed or removed (logrotate's
  * create mode) or truncated (copytruncate), it reopens `path`, creating it.
  *
- * Audit-log entries are not exported: host.h offers no way to read the audit
- * log (see docs/sinks.md, "ABI needs").
+ * With `audit = true` (the default) the writer also appends every committed
+ * audit-log entry, read through host->audit_scan, as
+ *   {"type":"audit","seq":N,"at":T,"actor":A,"action":X,"subject":S,"details":{}}
+ * after the finding lines, recording the last seq in `audit_written` (also
+ * at-least-once, de-duplicated by seq).
  */
 #ifndef CRMGOV_JSONL_EXPORT_H
 #define CRMGOV_JSONL_EXPORT_H

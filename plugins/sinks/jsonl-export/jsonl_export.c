@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
 #include <sodium.h>
 
 #include "../common/finding_json.h"
@@ -33,6 +34,8 @@ static const struct crmgov_option export_options[] = {
       .example = "findings.jsonl" },
     { .name = "fsync", .type = CRMGOV_OPT_BOOL, .default_value = "false",
       .doc = "flush every appended batch to disk before recording it as written" },
+    { .name = "audit", .type = CRMGOV_OPT_BOOL, .default_value = "true",
+      .doc = "also append every audit-log entry (type \"audit\") after it commits" },
     { .name = "poll_interval", .type = CRMGOV_OPT_DURATION, .default_value = "1s",
       .min = "10ms", .max = "1h",
       .doc = "how often the queue is read again for lines queued by other processes" },
@@ -43,6 +46,7 @@ struct exporter {
     const struct crmgov_host *host;
     struct export_file file;
     int sync;
+    int audit;
     int64_t poll_ms;
     pthread_mutex_t lock;
     pthread_cond_t wake;
@@ -237,6 +241,83 @@ static int write_pending(struct exporter *x)
     return more;
 }
 
+/* ------------------------------------------------------------------------ */
+/* audit-log entries                                                         */
+
+struct audit_batch {
+    char *text;
+    size_t len;
+    uint64_t last;
+    size_t count;
+};
+
+/* {"type":"audit","seq":N,"at":T,"actor":A,"action":X,"subject":S,"details":{...}} */
+static int collect_audit(void *ctx, const struct crmgov_audit_entry *e)
+{
+    struct audit_batch *b = ctx;
+    char at[32];
+    time_t secs = (time_t)(e->at / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "type", "audit");
+    cJSON_AddNumberToObject(o, "seq", (double)e->seq);
+    cJSON_AddStringToObject(o, "at", at);
+    cJSON_AddStringToObject(o, "actor", e->actor ? e->actor : "");
+    cJSON_AddStringToObject(o, "action", e->action ? e->action : "");
+    cJSON_AddStringToObject(o, "subject", e->subject ? e->subject : "");
+    cJSON *details = e->details_json ? cJSON_Parse(e->details_json) : NULL;
+    cJSON_AddItemToObject(o, "details", details ? details : cJSON_CreateObject());
+    char *line = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!line)
+        abort();
+    size_t n = strlen(line);
+    b->text = realloc(b->text, b->len + n + 2);
+    if (!b->text)
+        abort();
+    memcpy(b->text + b->len, line, n);
+    b->len += n;
+    b->text[b->len++] = '\n';
+    b->text[b->len] = '\0';
+    cJSON_free(line);
+    b->last = e->seq;
+    return ++b->count >= WRITE_BATCH ? 1 : 0;
+}
+
+/* Appends committed audit entries not exported yet; 1 when more may wait.
+ * Like finding lines, at-least-once: a crash between the append and the
+ * record of `audit_written` repeats them, with the same seq. */
+static int write_audit(struct exporter *x)
+{
+    const struct crmgov_host *host = x->host;
+    struct audit_batch b = { 0 };
+    int64_t after = get_int(host, "audit_written", 0);
+    if (host->audit_scan(host, (uint64_t)after, collect_audit, &b) < 0 || b.count == 0) {
+        free(b.text);
+        return 0;
+    }
+    int more = 0;
+    if (export_file_ready(&x->file, host) != 0 ||
+        export_file_append(&x->file, b.text, b.len, x->sync) != 0)
+        host->log(host, CRMGOV_LOG_ERROR, "cannot append to %s: %s; trying again later",
+                  x->file.path, strerror(errno));
+    else if (put_int(host, "audit_written", (int64_t)b.last) == CRMGOV_OK)
+        more = b.count >= WRITE_BATCH;
+    free(b.text);
+    return more;
+}
+
+/* One pass: finding lines first, then audit entries. */
+static int write_all(struct exporter *x)
+{
+    int more = write_pending(x);
+    if (x->audit && CRMGOV_HOST_HAS(x->host, audit_scan))
+        more |= write_audit(x);
+    return more;
+}
+
 static int wait_for_work(struct exporter *x)
 {
     pthread_mutex_lock(&x->lock);
@@ -259,11 +340,11 @@ static void *writer_main(void *arg)
     struct exporter *x = arg;
     int stop = 0;
     while (!stop) {
-        while (write_pending(x))
+        while (write_all(x))
             ;
         stop = wait_for_work(x);
     }
-    while (write_pending(x)) /* the last committed lines, at stop */
+    while (write_all(x)) /* the last committed lines, at stop */
         ;
     return NULL;
 }
@@ -301,6 +382,7 @@ static int export_init(const struct crmgov_host *host, const struct crmgov_confi
     x->host = host;
     export_file_init(&x->file, resolve_path(host, config, host->config_string(config, "path")));
     x->sync = host->config_bool(config, "fsync");
+    x->audit = host->config_bool(config, "audit");
     x->poll_ms = host->config_duration_ms(config, "poll_interval");
     pthread_mutex_init(&x->lock, NULL);
     pthread_condattr_t attr;
