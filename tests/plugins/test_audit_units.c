@@ -108,7 +108,7 @@ static void test_row_keys(void **state)
 
     struct aud_day in = { .day = 5, .touched = 7, .conversions = 2, .matches = 9, .misses = 1,
                           .no_trigger = 3, .wrong_object = 4, .cohort_touched = 11,
-                          .cohort_converted = 6, .last_exec_ms = 123456, .interrupted = 1 };
+                          .cohort_converted = 6, .last_exec_ms = 123456, .spike = 1 };
     unsigned char blob[AUD_ROW_SIZE];
     aud_row_encode(&in, blob);
     struct aud_day out = { 0 };
@@ -122,7 +122,7 @@ static void test_row_keys(void **state)
     assert_int_equal(out.cohort_touched, 11);
     assert_int_equal(out.cohort_converted, 6);
     assert_int_equal(out.last_exec_ms, 123456);
-    assert_int_equal(out.interrupted, 1);
+    assert_int_equal(out.spike, 1);
     assert_int_equal(aud_row_decode(blob, sizeof(blob) - 1, &out), -1); /* short */
     blob[0] = 9;
     assert_int_equal(aud_row_decode(blob, sizeof(blob), &out), -1); /* other version */

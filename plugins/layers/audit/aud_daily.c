@@ -91,7 +91,10 @@ void aud_check_spike(struct aud_layer *L, uint32_t autom, crmgov_time at)
     if (!a->spike_judged || !slot || slot->executions < (uint64_t)L->opts.min_executions ||
         !((double)slot->executions > L->opts.spike_factor * a->spike_mean))
         return;
-    slot->spike = 1;
+    if (!slot->spike) {
+        slot->spike = 1;
+        aud_mark_dirty(L, autom, slot);
+    }
     if (a->open & AUD_F_SPIKE)
         aud_refresh_later(L, autom, AUD_F_SPIKE);
     else
@@ -118,7 +121,7 @@ static void cohort_sum(struct aud_layer *L, const struct aud_auto *a, int32_t fr
     for (int32_t d = from; d <= to; d++) {
         const struct aud_day *slot =
             &a->ring[((d % L->opts.ring_days) + L->opts.ring_days) % L->opts.ring_days];
-        if (slot->day != d || slot->interrupted)
+        if (slot->day != d)
             continue;
         *n += slot->cohort_touched;
         *x += slot->cohort_converted;

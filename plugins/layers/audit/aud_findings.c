@@ -168,16 +168,18 @@ static void build_spike(struct aud_layer *L, struct aud_auto *a, struct built *b
     }
     struct aud_day *slot = aud_day_slot(L, a, day, 0);
     uint32_t runs = slot ? slot->executions : 0;
+    double mean = (double)SUM(L, a, day - L->opts.baseline_days, day - 1, executions) /
+                  L->opts.baseline_days;
     add_day(b->evidence, "day", day);
     cJSON_AddNumberToObject(b->evidence, "executions", runs);
-    cJSON_AddNumberToObject(b->evidence, "baseline_daily_mean", round_to(a->spike_mean, 1e-3));
+    cJSON_AddNumberToObject(b->evidence, "baseline_daily_mean", round_to(mean, 1e-3));
     cJSON_AddNumberToObject(b->evidence, "baseline_days", L->opts.baseline_days);
     cJSON_AddNumberToObject(b->evidence, "spike_factor", L->opts.spike_factor);
     cJSON_AddNumberToObject(b->evidence, "min_executions", (double)L->opts.min_executions);
     snprintf(b->message, sizeof(b->message),
              "%s ran %u times on %s, over %g x its %d-day daily mean of %.1f", a->name, runs,
              cJSON_GetObjectItem(b->evidence, "day")->valuestring, L->opts.spike_factor,
-             L->opts.baseline_days, a->spike_mean);
+             L->opts.baseline_days, mean);
 }
 
 static void add_sample(cJSON *o, const char *key, int32_t from, int32_t to, uint64_t n,

@@ -137,7 +137,7 @@ int aud_apply_row(struct aud_layer *L, const char *key, const void *value, size_
             d->cohort_touched = row.cohort_touched;
             d->cohort_converted = row.cohort_converted;
             d->last_exec_ms = row.last_exec_ms;
-            d->interrupted = row.interrupted;
+            d->spike = row.spike;
             if (dirty)
                 aud_mark_dirty(L, autom, d);
         }

@@ -11,7 +11,7 @@
 
 #include "aud_report.h"
 
-#define CHART_W 640
+#define CHART_W 520
 #define CHART_H 150
 #define PAD_L 44
 #define PAD_R 12

@@ -134,7 +134,7 @@ void aud_row_encode(const struct aud_day *d, unsigned char out[AUD_ROW_SIZE])
 {
     const uint32_t v[11] = { ROW_VERSION, d->touched, d->conversions, d->matches, d->misses,
                              d->no_trigger, d->wrong_object, d->cohort_touched,
-                             d->cohort_converted, d->last_exec_ms, d->interrupted };
+                             d->cohort_converted, d->last_exec_ms, d->spike };
     for (int i = 0; i < 11; i++)
         put32(out + 4 * i, v[i]);
 }
@@ -153,7 +153,7 @@ int aud_row_decode(const void *blob, size_t len, struct aud_day *d)
     d->cohort_touched = get32(p + 28);
     d->cohort_converted = get32(p + 32);
     d->last_exec_ms = get32(p + 36);
-    d->interrupted = get32(p + 40) & 1;
+    d->spike = get32(p + 40) & 1; /* flags: bit 0 = a spike day */
     return 0;
 }
 

@@ -133,7 +133,7 @@ void aud_def_free(struct aud_def *d);
  * (persisted by the layer); the second comes from the core's daily table. */
 struct aud_day {
     int32_t day;            /* days since 1970-01-01; slot is stale otherwise */
-    uint32_t dirty : 1, spike : 1, interrupted : 1;
+    uint32_t dirty : 1, spike : 1;  /* spike: AUD003 judged this day a spike (persisted) */
     uint32_t touched, conversions, matches, misses, no_trigger, wrong_object;
     uint32_t cohort_touched, cohort_converted;
     uint32_t last_exec_ms;  /* ms into the day of its last execution, or UINT32_MAX */
