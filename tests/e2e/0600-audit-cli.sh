@@ -88,7 +88,7 @@ Scorecard (2 active automations)
   free of high findings  1/2  50.0%" "$OUT"
 expect_contains "Open findings: 2" "$OUT"
 expect_exit 0 "$CRMGOV" report --format json --system sf -c crmgov.ini
-expect_eq '2026-02-01 2026-03-02 1 2 2' \
+expect_eq '2025-12-03 2026-03-02 1 2 2' \
   "$(printf '%s' "$OUT" | jq -r '[.period.from, .period.to, .systems[0].scorecard.owned.count, .systems[0].open_findings.total, (.systems[0].automations | length)] | join(" ")')"
 expect_eq '[{"principal":"u-1","total":2,"peak":2,"peak_day":"2026-03-02"}]' \
   "$(printf '%s' "$OUT" | jq -c '.systems[0].charts.notifications')"

@@ -208,7 +208,7 @@ static int report_run(void *state, int argc, char **argv)
     int32_t to = last_day(h);
     if (to == INT32_MIN)
         to = aud_day_of(0);
-    int32_t from = a.since ? parse_day(h, a.since) : to - 29;
+    int32_t from = a.since ? parse_day(h, a.since) : to - 89;
     if (from == INT32_MIN)
         return usage(argv[0], "--since must be a date (YYYY-MM-DD) or an RFC 3339 time",
                      a.since);
@@ -264,7 +264,8 @@ static const struct crmgov_command report_command = {
              "severity, a health table per automation, and charts (daily executions and\n"
              "failures, conversion trend, notifications per recipient). HTML is one\n"
              "self-contained file (inline CSS and SVG, no script, no network). The period\n"
-             "runs from DATE (default: 29 days before the last event) to the last event.\n"
+             "runs from DATE (default: 89 days before the last event) to the last event,\n"
+             "so a quarter: the conversion trend needs weeks older than the horizon.\n"
              "Reviewed in time and approved come from the change layer's findings (CHG004;\n"
              "CHG001/CHG005) and show n/a when the change layer is not configured.\n",
     .run = report_run,
