@@ -341,7 +341,7 @@ int loader_open_trusted(const char *path, const struct loader_trust *trust,
                         struct strbuf *why)
 {
     static const struct loader_trust any = { .policy = PLUGIN_POLICY_ANY };
-    struct loader_decision scratch;
+    struct loader_decision scratch = { { 0 }, { 0 } };
     trust = trust ? trust : &any;
     decision = decision ? decision : &scratch;
     memset(decision, 0, sizeof(*decision));

@@ -68,8 +68,10 @@ static int setup(void **state)
     const char *build = getenv("CRMGOV_BUILD_DIR");
     char src[256];
     snprintf(f->dir, sizeof(f->dir), "/tmp/crmgov-trust-XXXXXX");
-    if (!mkdtemp(f->dir))
+    if (!mkdtemp(f->dir)) {
+        free(f);
         return -1;
+    }
     snprintf(f->good, sizeof(f->good), "%s/good.so", f->dir);
     snprintf(f->other, sizeof(f->other), "%s/init_fails.so", f->dir);
     snprintf(src, sizeof(src), "%s/testplugins/good.so", build ? build : "build");
