@@ -151,7 +151,7 @@ static void test_map_before_save_update(void **state)
         "\"file\":\"tests/data/salesforce/Opp_Before_Save_Stage.flow-meta.xml\","
         "\"filter_logic\":\"and\",\"has_description\":true,"
         "\"process_type\":\"AutoLaunchedFlow\",\"record_trigger_type\":\"Update\","
-        "\"trigger_order\":10,\"trigger_type\":\"RecordBeforeSave\"},"
+        "\"trigger_order\":10,\"trigger_type\":\"RecordBeforeSave\",\"writes_trigger_automations\":false},"
         "\"conditions\":[{\"field\":\"StageName\",\"op\":\"eq\",\"value\":\"Closed Won\"},"
         "{\"field\":\"Amount\",\"op\":\"gt\",\"value\":1000},"
         "{\"field\":\"StageName\",\"op\":\"changed\"}],"
@@ -451,7 +451,7 @@ static void test_custom_and_logic_keeps_listed_filters(void **state)
                         "\"file\":\"Case_Custom_And.flow-meta.xml\","
                         "\"filter_logic\":\"1 AND (3)\",\"has_description\":true,"
                         "\"process_type\":\"AutoLaunchedFlow\",\"record_trigger_type\":\"Create\","
-                        "\"trigger_type\":\"RecordBeforeSave\"}");
+                        "\"trigger_type\":\"RecordBeforeSave\",\"writes_trigger_automations\":false}");
     sf_mapping_free(mapping);
     sf_flow_free(flow);
 }

@@ -244,7 +244,7 @@ static void test_tooling_answer_maps_exactly(void **state)
         "\"at\":\"2026-03-01T09:00:00Z\",\"attributes\":{\"api_version\":60,"
         "\"conditions_complete\":true,\"filter_logic\":\"and\",\"has_description\":true,"
         "\"process_type\":\"AutoLaunchedFlow\",\"record_trigger_type\":\"Update\","
-        "\"trigger_order\":20,\"trigger_type\":\"RecordBeforeSave\"},\"conditions\":"
+        "\"trigger_order\":20,\"trigger_type\":\"RecordBeforeSave\",\"writes_trigger_automations\":false},\"conditions\":"
         "[{\"field\":\"StageName\",\"op\":\"eq\",\"value\":\"Negotiation\"},{\"field\":"
         "\"Amount\",\"op\":\"gt\",\"value\":100000}],\"id\":\"Opp_Discount_Rule\",\"kind\":"
         "\"flow\",\"name\":\"Opportunity discount rule\",\"object\":\"Opportunity\","

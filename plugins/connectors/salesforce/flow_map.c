@@ -616,6 +616,10 @@ static void map_attributes(struct map_ctx *ctx)
     add_string(attributes, "record_trigger_type", info->record_trigger_type);
     add_number_text(attributes, "trigger_order", flow->trigger_order);
     add_string(attributes, "run_in_mode", flow->run_in_mode);
+    /* Before-save writes are part of the save that started the flow: they
+     * never start automations again (change layer: no trigger-cycle edges). */
+    if (ctx->before_save)
+        cJSON_AddBoolToObject(attributes, "writes_trigger_automations", 0);
     add_string(attributes, "filter_logic", flow->start.filter_logic);
     add_string(attributes, "filter_formula", info->filter_formula);
     if (info->requires_record_changed != SF_UNSET)

@@ -406,15 +406,19 @@ static void compile_actions(struct chg_strtab *st, const struct crmgov_automatio
     blur_repeated_writes(d);
 }
 
-static int declines_automated_changes(const char *attributes_json)
+/* A connector-declared capability in the automation's attributes is false:
+ * `automated_changes_trigger` (not started by changes automations make, as
+ * Bitrix24 auto-start processes) or `writes_trigger_automations` (its writes
+ * never start automations, as Salesforce before-save flows). */
+static int attribute_is_false(const char *attributes_json, const char *name)
 {
     if (!attributes_json)
         return 0;
     cJSON *attrs = cJSON_Parse(attributes_json);
-    const cJSON *flag = cJSON_GetObjectItemCaseSensitive(attrs, "automated_changes_trigger");
-    int declines = cJSON_IsFalse(flag);
+    const cJSON *flag = cJSON_GetObjectItemCaseSensitive(attrs, name);
+    int is_false = cJSON_IsFalse(flag);
     cJSON_Delete(attrs);
-    return declines;
+    return is_false;
 }
 
 static int contradicts_itself(const struct chg_def *d)
@@ -437,7 +441,10 @@ struct chg_def *chg_def_compile(struct chg_strtab *st, const struct crmgov_autom
     compile_trigger(st, a, d);
     compile_conditions(st, a, d);
     compile_actions(st, a, d);
-    d->no_auto_trigger = (uint8_t)declines_automated_changes(a->attributes_json);
+    d->no_auto_trigger = (uint8_t)attribute_is_false(a->attributes_json,
+                                                     "automated_changes_trigger");
+    d->writes_in_save = (uint8_t)attribute_is_false(a->attributes_json,
+                                                    "writes_trigger_automations");
     d->never_fires = (uint8_t)contradicts_itself(d);
     return d;
 }
@@ -579,7 +586,8 @@ static int changed_fields_written(const struct chg_def *b, const struct chg_writ
 
 int chg_can_trigger(const struct chg_def *a, const struct chg_def *b, uint32_t *field)
 {
-    if (!chg_listens_update(b) || b->no_auto_trigger || b->never_fires || a->never_fires)
+    if (!chg_listens_update(b) || b->no_auto_trigger || a->writes_in_save || b->never_fires ||
+        a->never_fires)
         return 0;
     uint32_t n;
     const struct chg_write *w = chg_writes_on(a, b->obj, &n);

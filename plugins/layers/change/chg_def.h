@@ -72,6 +72,7 @@ struct chg_def {
     uint32_t obj;
     uint8_t on;             /* enum crmgov_trigger_on */
     uint8_t no_auto_trigger;    /* attributes.automated_changes_trigger == false */
+    uint8_t writes_in_save;     /* attributes.writes_trigger_automations == false */
     uint8_t never_fires;        /* its own conditions contradict each other */
     uint32_t *fields;       /* update filter, sorted, unique; none = any field */
     uint32_t n_fields;
