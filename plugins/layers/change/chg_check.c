@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "chg_layer.h"
+#include "crmgov/services/flow_parser.h"
 
 struct entry {
     const char *file;
@@ -28,6 +29,7 @@ struct entry {
     int kind, status, was_active, level;
     struct chg_def *previous;   /* what the analysis held before */
     cJSON *risk;
+    cJSON *flow_checks;         /* SF0xx findings of a Salesforce flow file, or NULL */
 };
 
 struct check_run {
@@ -40,6 +42,7 @@ static void run_free(struct check_run *r)
     for (size_t i = 0; i < r->n; i++) {
         chg_parsed_free(&r->items[i].parsed);
         cJSON_Delete(r->items[i].risk);
+        cJSON_Delete(r->items[i].flow_checks);
     }
     free(r->items);
 }
@@ -81,11 +84,70 @@ static int add_definition(struct chg_layer *l, struct check_run *r, const char *
     return 0;
 }
 
+static cJSON *flow_checks_json(const struct crmgov_flow_parse_result *res)
+{
+    static const char *const severities[] = { "info", "low", "medium", "high", "critical" };
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; i < res->n_findings; i++) {
+        const struct crmgov_finding *f = &res->findings[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "rule", f->rule);
+        cJSON_AddStringToObject(o, "name", f->name);
+        cJSON_AddStringToObject(o, "severity", (unsigned)f->severity < 5
+                                                   ? severities[f->severity]
+                                                   : "medium");
+        if (f->subject)
+            cJSON_AddStringToObject(o, "subject", f->subject);
+        else
+            cJSON_AddNullToObject(o, "subject");
+        cJSON_AddStringToObject(o, "message", f->message);
+        cJSON_AddItemToArray(list, o);
+    }
+    return list;
+}
+
+/* A Salesforce flow file, through the connector's flow-parser service: its
+ * automations become proposals and its SF0xx checks are reported with them. */
+static int read_flow_file(struct chg_layer *l, struct check_run *r,
+                          const struct crmgov_flow_parser_service *fp, const char *file,
+                          const char *system)
+{
+    if (!system) {
+        fprintf(stderr, "crmgov check: %s: a Salesforce flow needs --system\n", file);
+        return 2;
+    }
+    struct crmgov_flow_parse_result *res = NULL;
+    if (fp->parse_file(fp, file, system, CRMGOV_TIME_NONE, &res) != CRMGOV_OK) {
+        fprintf(stderr, "crmgov check: %s\n", res && res->error ? res->error : file);
+        fp->result_free(fp, res);
+        return 2;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < res->n_automations && !rc; i++) {
+        cJSON *obj = cJSON_Parse(res->automation_json[i]);
+        rc = obj ? add_definition(l, r, file, obj, system) : 2;
+        cJSON_Delete(obj);
+        if (!rc && i == 0)
+            r->items[r->n - 1].flow_checks = flow_checks_json(res);
+    }
+    fp->result_free(fp, res);
+    return rc;
+}
+
 static int read_entries(struct chg_layer *l, struct check_run *r, const struct chg_args *args)
 {
     const char *system = chg_arg(args, "system");
+    const struct crmgov_flow_parser_service *fp =
+        l->host->service_lookup(l->host, CRMGOV_FLOW_PARSER_SERVICE,
+                                CRMGOV_FLOW_PARSER_SERVICE_VERSION);
     for (int i = 0; i < args->n_positional; i++) {
         const char *file = args->positional[i];
+        if (fp && fp->accepts(fp, file)) {
+            int rc = read_flow_file(l, r, fp, file, system);
+            if (rc)
+                return rc;
+            continue;
+        }
         size_t len;
         char *text = chg_read_file(file, &len);
         if (!text) {
@@ -172,6 +234,9 @@ static void print_table(const struct chg_layer *l, const struct check_run *r, in
         const cJSON *existing = cJSON_GetObjectItemCaseSensitive(e->risk, "existing");
         for (const cJSON *x = existing->child; x; x = x->next)
             printf("  - already there (%s): %s\n", str_of(x, "rule"), str_of(x, "message"));
+        for (const cJSON *x = e->flow_checks ? e->flow_checks->child : NULL; x; x = x->next)
+            printf("  - flow check %s %s (%s): %s\n", str_of(x, "rule"), str_of(x, "name"),
+                   str_of(x, "severity"), str_of(x, "message"));
     }
     printf("%zu definition%s checked; highest risk: %s\n", r->n, r->n == 1 ? "" : "s",
            chg_level_name(worst));
@@ -190,6 +255,8 @@ static cJSON *entries_json(const struct chg_layer *l, const struct check_run *r)
         cJSON_AddStringToObject(o, "status", chg_status_name(e->status));
         cJSON_AddStringToObject(o, "kind", chg_kind_name(e->kind));
         cJSON_AddItemToObject(o, "risk", cJSON_Duplicate(e->risk, 1));
+        if (e->flow_checks)
+            cJSON_AddItemToObject(o, "flow_checks", cJSON_Duplicate(e->flow_checks, 1));
         cJSON_AddItemToArray(out, o);
     }
     return out;
@@ -324,6 +391,24 @@ static void sarif_problems(const struct chg_layer *l, const struct entry *e, cJS
     }
 }
 
+/* SF0xx checks: their rules are the connector's (docs/rules/salesforce.md),
+ * so the results name them by id only, without an index into this driver. */
+static void sarif_flow_checks(const struct chg_layer *l, const struct entry *e, cJSON *results)
+{
+    for (const cJSON *x = e->flow_checks ? e->flow_checks->child : NULL; x; x = x->next) {
+        const char *sev = str_of(x, "severity");
+        const char *level = strcmp(sev, "high") == 0 || strcmp(sev, "critical") == 0 ? "error"
+                            : strcmp(sev, "medium") == 0                          ? "warning"
+                                                                                   : "note";
+        char *fp = chg_xasprintf("%s|%s|%s|%s", str_of(x, "rule"), chg_str(&l->st, e->sys),
+                                 chg_str(&l->st, e->id), str_of(x, "subject"));
+        cJSON *res = sarif_result(l, e, str_of(x, "rule"), level, str_of(x, "message"), fp);
+        cJSON_DeleteItemFromObjectCaseSensitive(res, "ruleIndex");
+        cJSON_AddItemToArray(results, res);
+        free(fp);
+    }
+}
+
 static cJSON *sarif_log(const struct chg_layer *l, const struct check_run *r)
 {
     cJSON *log = cJSON_CreateObject();
@@ -357,6 +442,7 @@ static cJSON *sarif_log(const struct chg_layer *l, const struct check_run *r)
         sarif_problems(l, e, results, "conflicts");
         sarif_problems(l, e, results, "cycles");
         sarif_problems(l, e, results, "duplicates");
+        sarif_flow_checks(l, e, results);
     }
     return log;
 }
