@@ -53,11 +53,12 @@ static void add_day(cJSON *o, const char *key, int32_t day)
 
 static void add_time(const struct aud_layer *L, cJSON *o, const char *key, crmgov_time t)
 {
-    char buf[32];
-    if (t == CRMGOV_TIME_NONE)
+    if (t == CRMGOV_TIME_NONE) {
         cJSON_AddNullToObject(o, key);
-    else
-        cJSON_AddStringToObject(o, key, L->host->time_format(t, buf));
+        return;
+    }
+    char buf[32];
+    cJSON_AddStringToObject(o, key, L->host->time_format(t, buf));
 }
 
 static double round_to(double v, double unit)
@@ -119,13 +120,11 @@ static void build_counted(struct aud_layer *L, struct aud_auto *a, uint32_t flag
     add_day(b->evidence, "window_from", from);
     add_day(b->evidence, "window_to", L->today);
     uint32_t count;
-    char time_key[16];
     if (flag == AUD_F_MISSED) {
         count = SUM(L, a, from, L->today, misses);
         cJSON_AddNumberToObject(b->evidence, "count", count);
         cJSON_AddNumberToObject(b->evidence, "sla_seconds", (double)(L->opts.sla_ms / 1000));
-        snprintf(time_key, sizeof(time_key), "changed_at");
-        add_examples(L, b->evidence, time_key, a->missed, from);
+        add_examples(L, b->evidence, "changed_at", a->missed, from);
         snprintf(b->message, sizeof(b->message),
                  "%s did not run within %llds of %u matching record change%s in the last %d "
                  "days",

@@ -177,7 +177,6 @@ static void settle_last_exec(struct aud_layer *L, struct aud_auto *a)
 }
 
 struct older {
-    struct aud_layer *L;
     struct aud_auto *a;
 };
 
@@ -227,7 +226,7 @@ int aud_persist_load(struct aud_layer *L)
         int64_t ring_span = (int64_t)(L->opts.ring_days - 1) * AUD_DAY_MS;
         if (a->last_exec == CRMGOV_TIME_NONE && a->status == CRMGOV_STATUS_ACTIVE &&
             L->opts.dormant_after_ms > ring_span && now != CRMGOV_TIME_NONE) {
-            struct older o = { L, a };
+            struct older o = { a };
             h->daily_scan(h, aud_name(&L->names, a->system), a->name,
                           aud_day_start(aud_day_of(now - L->opts.dormant_after_ms) - 1),
                           older_daily, &o);

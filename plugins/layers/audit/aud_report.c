@@ -44,7 +44,6 @@ struct auto_info {
 enum { OPEN_REVIEW = 1, OPEN_UNAPPROVED = 2, OPEN_HIGH = 4 };
 
 struct gather {
-    struct aud_layer *L;
     const char *system;
     struct aud_names keys;          /* "system\0id" -> infos index */
     struct auto_info *infos;
@@ -474,7 +473,7 @@ int aud_report_build(struct aud_layer *L, const char *system, int32_t from, int3
     r->conversion_object = L->opts.conversion_object;
     r->ownership_layer = layer_configured(h, "ownership");
     r->change_layer = layer_configured(h, "change");
-    struct gather g = { .L = L, .system = system };
+    struct gather g = { .system = system };
     struct crmgov_finding_filter open = { .struct_size = sizeof(open), .system = system,
                                           .state = -1, .min_severity = -1 };
     struct aud_series_set s;

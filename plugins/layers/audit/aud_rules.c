@@ -198,14 +198,35 @@ static int conditions_hold(const struct aud_def *d, const struct aud_record *r,
     return result;
 }
 
+/* Can the candidate fire on this op at all? (the bloom only rules out) */
+static int may_fire(const struct aud_candidate *c, int op, uint64_t changed_bits)
+{
+    if (!c->active)
+        return 0;
+    switch (op) {
+    case CRMGOV_RECORD_CREATE:
+        return c->on == CRMGOV_ON_CREATE || c->on == CRMGOV_ON_CREATE_OR_UPDATE;
+    case CRMGOV_RECORD_DELETE:
+        return c->on == CRMGOV_ON_DELETE;
+    default:
+        return (c->on == CRMGOV_ON_UPDATE || c->on == CRMGOV_ON_CREATE_OR_UPDATE) &&
+               (!c->fields || (c->fields & changed_bits));
+    }
+}
+
 static void match_automations(struct aud_layer *L, struct aud_record *r,
                               const struct aud_objinfo *o, int op, const uint32_t *changed,
                               size_t n_changed, crmgov_time at)
 {
+    uint64_t changed_bits = 0;
+    for (size_t i = 0; i < n_changed; i++)
+        changed_bits |= aud_field_bit(changed[i]);
     for (size_t i = 0; i < o->n_autos; i++) {
-        uint32_t autom = o->autos[i];
+        if (!may_fire(&o->autos[i], op, changed_bits))
+            continue;
+        uint32_t autom = o->autos[i].autom;
         struct aud_auto *a = L->autos[autom];
-        if (a->status != CRMGOV_STATUS_ACTIVE || !aud_trigger_fires(&a->def, op, changed, n_changed))
+        if (!aud_trigger_fires(&a->def, op, changed, n_changed))
             continue;
         int holds = conditions_hold(&a->def, r, changed, n_changed);
         if (holds == 0)

@@ -189,11 +189,17 @@ void aud_objinfo_attach(struct aud_layer *L, uint32_t autom)
         a->def.conds[i].slot = a->def.conds[i].op == CRMGOV_OP_CHANGED
                                    ? -1
                                    : track_field(o, a->def.conds[i].field);
+    struct aud_candidate c = { .autom = autom, .on = (uint8_t)a->def.on,
+                               .active = a->status == CRMGOV_STATUS_ACTIVE };
+    for (size_t i = 0; i < a->def.n_fields; i++)
+        c.fields |= aud_field_bit(a->def.fields[i]);
     for (size_t i = 0; i < o->n_autos; i++)
-        if (o->autos[i] == autom)
+        if (o->autos[i].autom == autom) {
+            o->autos[i] = c;
             return;
+        }
     AUD_GROW(o->autos, o->n_autos, o->cap_autos);
-    o->autos[o->n_autos++] = autom;
+    o->autos[o->n_autos++] = c;
 }
 
 void aud_objinfo_detach(struct aud_layer *L, uint32_t autom)
@@ -207,7 +213,7 @@ void aud_objinfo_detach(struct aud_layer *L, uint32_t autom)
         return;
     struct aud_objinfo *o = &L->objs[k];
     for (size_t i = 0; i < o->n_autos; i++)
-        if (o->autos[i] == autom) {
+        if (o->autos[i].autom == autom) {
             o->autos[i] = o->autos[--o->n_autos];
             return;
         }

@@ -185,9 +185,24 @@ struct aud_auto {
 /* ------------------------------------------------------------------------ */
 /* per (system, object): which automations can fire and which fields matter */
 
+/* What a record change needs to rule an automation out without touching
+ * it: kept inline so most candidates cost no pointer chase. */
+struct aud_candidate {
+    uint32_t autom;
+    uint8_t on;             /* enum crmgov_trigger_on */
+    uint8_t active;
+    uint64_t fields;        /* bloom of the trigger fields (update); 0 = any */
+};
+
+/* A field's bit in a trigger bloom. */
+static inline uint64_t aud_field_bit(uint32_t field)
+{
+    return 1ull << ((field * 0x9E3779B1u) >> 26);
+}
+
 struct aud_objinfo {
     uint32_t system, object;
-    uint32_t *autos;        /* record-triggered automations on it, any status */
+    struct aud_candidate *autos;    /* record-triggered automations on it, any status */
     size_t n_autos, cap_autos;
     uint32_t *fields;       /* tracked fields (interned); index = value slot */
     size_t n_fields, cap_fields;
