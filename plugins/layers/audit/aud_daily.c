@@ -59,6 +59,8 @@ static int failure_rate_exceeded(struct aud_layer *L, const struct aud_auto *a)
 void aud_check_failures(struct aud_layer *L, uint32_t autom, crmgov_time at)
 {
     struct aud_auto *a = L->autos[autom];
+    if (a->last_failure_day <= L->today - L->opts.window_days)
+        return; /* no failure in the window: nothing to raise (the day roll clears) */
     int holds = failure_rate_exceeded(L, a);
     if (holds && !(a->open & AUD_F_FAILURE))
         aud_raise_auto(L, autom, AUD_F_FAILURE, at);

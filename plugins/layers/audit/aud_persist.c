@@ -53,9 +53,9 @@ int aud_persist_flush(struct aud_layer *L)
     for (size_t i = 0; i < L->n_flush; i++) {
         struct aud_auto *a = L->autos[L->flush_list[i]];
         a->dirty_listed = 0;
-        for (int k = 0; k < L->opts.ring_days; k++) {
-            struct aud_day *d = &a->ring[k];
-            if (!d->dirty)
+        for (int32_t day = a->dirty_from; day <= a->dirty_to; day++) {
+            struct aud_day *d = aud_day_slot(L, a, day, 0);
+            if (!d || !d->dirty)
                 continue;
             d->dirty = 0;
             if (put_row(L, a, d) != CRMGOV_OK)
@@ -108,6 +108,8 @@ static int load_daily(void *ctx, const struct crmgov_daily *daily)
         return 0;
     d->executions = daily->executions > UINT32_MAX ? UINT32_MAX : (uint32_t)daily->executions;
     d->failed = daily->failed > UINT32_MAX ? UINT32_MAX : (uint32_t)daily->failed;
+    if (d->failed && d->day > a->last_failure_day)
+        a->last_failure_day = d->day;
     d->notifications =
         daily->notifications > UINT32_MAX ? UINT32_MAX : (uint32_t)daily->notifications;
     return 0;

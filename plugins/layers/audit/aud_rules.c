@@ -361,6 +361,8 @@ static void count_execution(struct aud_layer *L, uint32_t autom,
     if (slot) {
         slot->executions++;
         slot->failed += x->status == CRMGOV_EXEC_FAILED;
+        if (x->status == CRMGOV_EXEC_FAILED && day > a->last_failure_day)
+            a->last_failure_day = day;
         slot->notifications += (uint32_t)x->n_notified;
         uint32_t ms = (uint32_t)(at - aud_day_start(day));
         if (slot->last_exec_ms == UINT32_MAX || ms > slot->last_exec_ms) {

@@ -56,6 +56,7 @@ struct aud_auto *aud_auto_get(struct aud_layer *L, const char *system, const cha
         a->ring[i].day = INT32_MIN;
     a->wrong_object_name = UINT32_MAX;
     a->spike_day = INT32_MIN;
+    a->last_failure_day = INT32_MIN;
     AUD_GROW(L->autos, L->n_autos, L->cap_autos);
     L->autos[L->n_autos++] = a;
     if (index)
@@ -111,9 +112,14 @@ void aud_mark_dirty(struct aud_layer *L, uint32_t autom, struct aud_day *slot)
     struct aud_auto *a = L->autos[autom];
     if (!a->dirty_listed) {
         a->dirty_listed = 1;
+        a->dirty_from = a->dirty_to = slot->day;
         AUD_GROW(L->flush_list, L->n_flush, L->cap_flush);
         L->flush_list[L->n_flush++] = autom;
     }
+    if (slot->day < a->dirty_from)
+        a->dirty_from = slot->day;
+    if (slot->day > a->dirty_to)
+        a->dirty_to = slot->day;
 }
 
 void aud_example_add(struct aud_example *ex, const char *record, crmgov_time at)

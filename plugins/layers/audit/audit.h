@@ -168,10 +168,12 @@ struct aud_auto {
     crmgov_time first_seen;
     crmgov_time active_since;       /* CRMGOV_TIME_NONE unless active */
     crmgov_time last_exec;          /* CRMGOV_TIME_NONE when never */
+    int32_t last_failure_day;       /* INT32_MIN when none in the ring */
     struct aud_day *ring;           /* opts.ring_days slots */
     uint32_t open;                  /* enum aud_flag */
     uint32_t refresh;               /* enum aud_flag: evidence changed while open */
     int dirty_listed;               /* on the flush list */
+    int32_t dirty_from, dirty_to;   /* days holding dirty slots, while listed */
     int refresh_listed;             /* on the refresh list */
     int dormant_queued;
     int32_t spike_day;              /* day spike_mean was computed for */
