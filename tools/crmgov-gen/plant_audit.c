@@ -1,9 +1,10 @@
 /*
  * plant_audit.c -- planters for the performance-audit layer (AUD0xx), one
  * per rule and subject, each on a fresh planted automation whose definition
- * the planter writes itself: its one action sets a field nobody else reads
- * or writes ("aud_planted"), so no change-control or ownership rule can see
- * it, and it notifies nobody unless the plant is about notifications.
+ * the planter writes itself: its one action sets a field of its own that
+ * nobody else reads or writes ("aud_<name>"), so no change-control or
+ * ownership rule can see it -- even when every plant lands in one system --
+ * and it notifies nobody unless the plant is about notifications.
  *
  * aud001-failure-rate     sf-prod: a nightly (schedule) automation runs 20
  *                         extra times on day 10 from 07:10, 4 of them failed.
@@ -48,8 +49,6 @@
 #include "plant.h"
 #include "sim.h"
 
-#define PLANTED_FIELD "aud_planted"
-
 static gen_system *planted_system(gen_world *w, const char *preferred)
 {
     gen_system *s = world_find_system(w, preferred);
@@ -69,7 +68,8 @@ static int64_t inventory_time(const gen_system *s, int idx)
 }
 
 /* Builds a healthy automation on `object`, then gives it the trigger and
- * condition asked for and one action: set aud_planted = `value`. */
+ * condition asked for and one action: set aud_`value` = "planted" (a field
+ * of its own: no two planted automations write one field, even in one system). */
 static int plant_custom(gen_world *w, gen_system *s, int object, enum defn_on on,
                         const char *field, const char *cond, const char *value, gen_rng *rng)
 {
@@ -90,8 +90,8 @@ static int plant_custom(gen_world *w, gen_system *s, int object, enum defn_on on
     memset(&d->actions[0], 0, sizeof(d->actions[0]));
     d->nactions = 1;
     d->actions[0].type = ACT_SET_FIELD;
-    snprintf(d->actions[0].field, DEFN_NAME_MAX, "%s", PLANTED_FIELD);
-    defn_value_from_text(value, &d->actions[0].value);
+    snprintf(d->actions[0].field, DEFN_NAME_MAX, "aud_%s", value);
+    defn_value_from_text("planted", &d->actions[0].value);
     return world_automation_commit(w, s, idx) == 0 ? idx : -1;
 }
 
