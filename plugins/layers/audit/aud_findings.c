@@ -356,7 +356,8 @@ static int by_count_desc(const void *pa, const void *pb)
 void aud_raise_recipient(struct aud_layer *L, uint32_t index, crmgov_time at)
 {
     struct aud_recipient *p = &L->recipients[index];
-    qsort(p->by_auto, p->n_by_auto, sizeof(*p->by_auto), by_count_desc);
+    if (p->n_by_auto > 1)
+        qsort(p->by_auto, p->n_by_auto, sizeof(*p->by_auto), by_count_desc);
     cJSON *evidence = cJSON_CreateObject();
     add_day(evidence, "day", p->day);
     cJSON_AddNumberToObject(evidence, "notifications", p->count);

@@ -391,7 +391,8 @@ static int recipient_order(const void *pa, const void *pb)
 static void recipient_chart(struct aud_report_system *rs, struct aud_recipient_series *rcp,
                             int32_t from)
 {
-    qsort(rcp->items, rcp->n, sizeof(*rcp->items), recipient_order);
+    if (rcp->n > 1)
+        qsort(rcp->items, rcp->n, sizeof(*rcp->items), recipient_order);
     rs->recipients = aud_realloc(NULL, MAX_RECIPIENTS * sizeof(char *));
     rs->recipient_totals = aud_realloc(NULL, MAX_RECIPIENTS * sizeof(uint64_t));
     rs->recipient_peaks = aud_realloc(NULL, MAX_RECIPIENTS * sizeof(uint64_t));
@@ -450,7 +451,8 @@ static void build_system(struct aud_layer *L, struct aud_report *r, struct gathe
     }
     rs->owned.total = rs->reviewed.total = rs->approved.total = rs->free_of_high.total =
         rs->active;
-    qsort(rs->rows, rs->n_rows, sizeof(*rs->rows), row_order);
+    if (rs->n_rows > 1)
+        qsort(rs->rows, rs->n_rows, sizeof(*rs->rows), row_order);
     exec_charts(rs, s);
     conversion_charts(L, rs, s, g, now_day);
     recipient_chart(rs, rcp, s->from);

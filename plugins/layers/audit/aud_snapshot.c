@@ -106,7 +106,8 @@ static struct aud_due *dues_by_record(const struct aud_layer *L, size_t *n)
     for (size_t i = 0; i < L->heap.n; i++)
         if (L->heap.items[i].kind != AUD_DUE_DORMANT)
             dues[(*n)++] = L->heap.items[i];
-    qsort(dues, *n, sizeof(*dues), by_record);
+    if (*n > 1)
+        qsort(dues, *n, sizeof(*dues), by_record);
     return dues;
 }
 
