@@ -286,9 +286,11 @@ static const char sql_state_get[] =
     "SELECT value FROM plugin_state WHERE instance = ?1 AND key = ?2";
 static const char sql_state_delete[] =
     "DELETE FROM plugin_state WHERE instance = ?1 AND key = ?2";
+/* Keys sort bytewise, so the keys with a prefix are one run starting at the
+ * prefix: the scan stops at the first key past it (a filter in SQL would
+ * read every key after the prefix, to the end of the instance's state). */
 static const char sql_state_scan[] =
-    "SELECT key, value FROM plugin_state WHERE instance = ?1 AND key >= ?2 "
-    "AND substr(key, 1, length(?2)) = ?2 ORDER BY key";
+    "SELECT key, value FROM plugin_state WHERE instance = ?1 AND key >= ?2 ORDER BY key";
 
 int store_state_put(struct store *s, const char *instance, const char *key, const void *value,
                     size_t len)
@@ -363,12 +365,17 @@ int store_state_scan(struct store *s, const char *instance, const char *prefix,
         pthread_mutex_unlock(&s->lock);
         return rc;
     }
+    if (!prefix)
+        prefix = "";
+    size_t prefix_len = strlen(prefix);
     sqlite3_bind_text(st, 1, instance, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, prefix ? prefix : "", -1, SQLITE_STATIC);
-    int step;
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
-        rc = fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_blob(st, 1),
-                (size_t)sqlite3_column_bytes(st, 1));
+    sqlite3_bind_text(st, 2, prefix, -1, SQLITE_STATIC);
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(st, 0);
+        if (!key || strncmp(key, prefix, prefix_len) != 0)
+            break;
+        rc = fn(ctx, key, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+    }
     sqlite3_finalize(st);
     pthread_mutex_unlock(&s->lock);
     return rc;

@@ -2,7 +2,8 @@
  * test_store.c -- the SQLite store: schema from an empty file and migration
  * from the previous version with data kept, inventory versions only on hash
  * or status changes, finding transitions, dead-letter caps, and execution
- * retention with daily aggregates kept forever.
+ * retention with daily aggregates kept forever, and prefix scans of plugin
+ * state that return exactly the keys with the prefix.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -224,6 +225,47 @@ static void test_retention_keeps_daily_aggregates(void **state)
     sb_free(&err);
 }
 
+static int collect_key(void *ctx, const char *key, const void *value, size_t len)
+{
+    (void)value;
+    (void)len;
+    char *out = ctx;
+    strcat(out, key);
+    strcat(out, ",");
+    return 0;
+}
+
+static void test_state_scan_prefix(void **state)
+{
+    (void)state;
+    struct store s;
+    struct strbuf err = STRBUF_INIT;
+    assert_int_equal(store_open(&s, path, &err), 0);
+    assert_int_equal(store_begin(&s), CRMGOV_OK);
+    static const char *const keys[] = { "b", "a0", "a/2", "a/", "a/1", "a", "a/1/x" };
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        assert_int_equal(store_state_put(&s, "p", keys[i], "v", 1), CRMGOV_OK);
+    assert_int_equal(store_state_put(&s, "q", "a/9", "v", 1), CRMGOV_OK);
+    assert_int_equal(store_commit(&s), CRMGOV_OK);
+    char got[256] = "";
+    assert_int_equal(store_state_scan(&s, "p", "a/", collect_key, got), 0);
+    assert_string_equal(got, "a/,a/1,a/1/x,a/2,");
+    got[0] = '\0';
+    assert_int_equal(store_state_scan(&s, "p", "a/1", collect_key, got), 0);
+    assert_string_equal(got, "a/1,a/1/x,");
+    got[0] = '\0';
+    assert_int_equal(store_state_scan(&s, "p", "c", collect_key, got), 0);
+    assert_string_equal(got, "");
+    got[0] = '\0';
+    assert_int_equal(store_state_scan(&s, "p", "", collect_key, got), 0);
+    assert_string_equal(got, "a,a/,a/1,a/1/x,a/2,a0,b,");
+    got[0] = '\0';
+    assert_int_equal(store_state_scan(&s, "q", NULL, collect_key, got), 0);
+    assert_string_equal(got, "a/9,");
+    store_close(&s);
+    sb_free(&err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +276,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_finding_transitions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deadletter_raw_is_capped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retention_keeps_daily_aggregates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_state_scan_prefix, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
