@@ -47,7 +47,9 @@ PLUGIN_DIRS  := $(sort $(patsubst %/plugin.mk,%,$(wildcard plugins/*/*/plugin.mk
 PLUGIN_NAMES := $(notdir $(PLUGIN_DIRS))
 ALL_PKGS     := $(sort $(CORE_PKGS) $(TEST_PKGS) $(foreach p,$(PLUGIN_NAMES),$($(p)_PKGS)))
 # Tools the tests drive (Debian package names).
-TEST_TOOLS_APT := sqlite3 minisign jq bc time
+# Programs the tests and benchmarks run, as command:Debian-package.
+TEST_TOOLS := sqlite3:sqlite3 minisign:minisign jq:jq bc:bc /usr/bin/time:time xxd:xxd \
+	chromium:chromium gzip:gzip
 
 pkg_cflags = $(if $(1),$(shell pkg-config --cflags $(1)))
 pkg_libs   = $(if $(1),$(shell pkg-config --libs $(1)))
@@ -89,7 +91,7 @@ deps:
 	@apt_pkgs=""; \
 	$(foreach p,$(ALL_PKGS),pkg-config --exists $(p) 2>/dev/null || apt_pkgs="$$apt_pkgs $(APT_$(p))";) \
 	command -v pkg-config >/dev/null || apt_pkgs="$$apt_pkgs pkg-config"; \
-	for t in $(TEST_TOOLS_APT); do command -v $$t >/dev/null || apt_pkgs="$$apt_pkgs $$t"; done; \
+	for t in $(TEST_TOOLS); do command -v $${t%%:*} >/dev/null || apt_pkgs="$$apt_pkgs $${t#*:}"; done; \
 	command -v cc >/dev/null || apt_pkgs="$$apt_pkgs gcc"; \
 	if [ -n "$$apt_pkgs" ]; then \
 	  echo "installing:$$apt_pkgs"; \

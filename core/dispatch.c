@@ -28,6 +28,7 @@ void dispatcher_init(struct dispatcher *d, struct runtime *rt, size_t queue, siz
     memset(d, 0, sizeof(*d));
     d->rt = rt;
     d->batch_size = batch ? batch : 1;
+    d->batch_time_ms = 250;
     d->tick_ms = tick_ms > 0 ? tick_ms : MS_PER_MINUTE;
     d->next_tick = CRMGOV_TIME_NONE;
     hashmap_init(&d->checkpoints);
@@ -421,13 +422,65 @@ static void answer_flushes(struct bus_item *items, size_t n, int failed)
     }
 }
 
-/* One batch: begin, process, prune, commit. */
-static int run_batch(struct dispatcher *d, struct bus_item *items, size_t n)
+/* The flush requests of a batch, answered once it committed. */
+struct flush_list {
+    struct bus_flush **items;
+    size_t n, cap;
+};
+
+static void flush_list_add(struct flush_list *l, struct bus_flush *f)
+{
+    l->items = grow_array(l->items, &l->cap, l->n + 1, sizeof(*l->items));
+    l->items[l->n++] = f;
+}
+
+static void flush_list_answer(struct flush_list *l, int failed)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        struct bus_flush *f = l->items[i];
+        pthread_mutex_lock(&f->lock);
+        f->done = 1;
+        f->failed = failed;
+        pthread_cond_broadcast(&f->cond);
+        pthread_mutex_unlock(&f->lock);
+    }
+    l->n = 0;
+}
+
+/* Processes popped items; event memory is released at once, flush requests
+ * wait for the commit. */
+static int process_popped(struct dispatcher *d, struct bus_item *items, size_t n,
+                          struct flush_list *flushes, int rc)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (rc == CRMGOV_OK)
+            rc = process_item(d, &items[i]);
+        if (items[i].kind == BUS_FLUSH && items[i].flush)
+            flush_list_add(flushes, items[i].flush);
+        bus_item_free(&items[i]);
+    }
+    return rc;
+}
+
+/* One transaction: the first popped items plus whatever arrives at once,
+ * up to batch_size events or batch_time -- fewer, larger commits write each
+ * hot page and each day's aggregate once instead of once per pop. */
+static int run_batch(struct dispatcher *d, struct bus_item *items, size_t n, size_t cap,
+                     struct flush_list *flushes)
 {
     struct store *s = &d->rt->store;
+    int64_t deadline = monotonic_ms() + d->batch_time_ms;
     int rc = store_begin(s);
-    for (size_t i = 0; i < n && rc == CRMGOV_OK; i++)
-        rc = process_item(d, &items[i]);
+    size_t total = n;
+    rc = process_popped(d, items, n, flushes, rc);
+    while (rc == CRMGOV_OK && total < d->batch_size && monotonic_ms() < deadline) {
+        size_t want = d->batch_size - total < cap ? d->batch_size - total : cap;
+        n = bus_pop(&d->bus, items, want, 0);
+        if (!n)
+            break;
+        total += n;
+        rc = process_popped(d, items, n, flushes, rc);
+    }
     if (rc == CRMGOV_OK)
         rc = write_checkpoints(d);
     else
@@ -439,31 +492,31 @@ static int run_batch(struct dispatcher *d, struct bus_item *items, size_t n)
     else if (s->in_tx)
         store_rollback(s);
     d->stats.batches++;
-    answer_flushes(items, n, rc != CRMGOV_OK);
-    for (size_t i = 0; i < n; i++)
-        bus_item_free(&items[i]);
+    flush_list_answer(flushes, rc != CRMGOV_OK);
     return rc;
 }
 
 static void *dispatcher_main(void *arg)
 {
     struct dispatcher *d = arg;
-    struct bus_item *items = xcalloc(d->batch_size, sizeof(*items));
+    size_t cap = d->batch_size < 4096 ? d->batch_size : 4096;
+    struct bus_item *items = xcalloc(cap, sizeof(*items));
+    struct flush_list flushes = { 0 };
     for (;;) {
-        size_t n = bus_pop(&d->bus, items, d->batch_size, 100);
+        size_t n = bus_pop(&d->bus, items, cap, 100);
         if (n == 0) {
             if (bus_closed_and_empty(&d->bus))
                 break;
             continue;
         }
-        if (run_batch(d, items, n) != CRMGOV_OK) {
+        if (run_batch(d, items, n, cap, &flushes) != CRMGOV_OK) {
             log_error("a batch could not be stored; stopping (nothing of it was kept, and "
                       "connectors resume from their last committed position)");
             d->rt->failed = 1;
             runtime_request_stop(d->rt);
             /* keep draining so producers blocked on a full queue can finish */
             bus_close(&d->bus);
-            while ((n = bus_pop(&d->bus, items, d->batch_size, 10)) > 0) {
+            while ((n = bus_pop(&d->bus, items, cap, 10)) > 0) {
                 answer_flushes(items, n, 1);
                 for (size_t i = 0; i < n; i++)
                     bus_item_free(&items[i]);
@@ -471,6 +524,7 @@ static void *dispatcher_main(void *arg)
             break;
         }
     }
+    free(flushes.items);
     free(items);
     return NULL;
 }

@@ -45,7 +45,8 @@ struct dispatcher {
     struct bus bus;
     pthread_t thread;
     int running;
-    size_t batch_size;
+    size_t batch_size;              /* most events in one transaction */
+    int64_t batch_time_ms;          /* longest a transaction keeps collecting */
     int64_t tick_ms;
     crmgov_time next_tick;
     struct subscription *subs[CRMGOV_TOPIC_COUNT_V1];

@@ -208,8 +208,10 @@ int runtime_open_store(struct runtime *rt, struct strbuf *err)
         return -1;
     rt->store_open = 1;
     rt->store.retention_ms = runtime_core_int(rt, "retention");
+    store_set_cache(&rt->store, runtime_core_int(rt, "cache_size"));
     dispatcher_init(&rt->dispatcher, rt, (size_t)runtime_core_int(rt, "queue_size"),
                     (size_t)runtime_core_int(rt, "batch_size"), runtime_core_int(rt, "tick"));
+    rt->dispatcher.batch_time_ms = runtime_core_int(rt, "batch_time");
     return 0;
 }
 

@@ -211,3 +211,12 @@ CREATE TABLE audit_heads (
 -- Names this log in every checkpoint, so a head of one log is never taken
 -- for a head of another.
 INSERT INTO meta (key, value) VALUES ('audit_log_id', lower(hex(randomblob(16))));
+
+-- migration 4
+-- Raw executions indexed by time, not by automation: they arrive nearly in
+-- time order, so this index grows at its end (a per-automation index took a
+-- random page per insert and was the cost of ingestion with many
+-- automations). Retention deletes by time; per-automation reads filter a
+-- time range.
+DROP INDEX executions_by_automation;
+CREATE INDEX executions_by_time ON executions (at);

@@ -131,6 +131,13 @@ int store_open_at_version(struct store *s, const char *path, int version, struct
     return 0;
 }
 
+void store_set_cache(struct store *s, int64_t bytes)
+{
+    char sql[64];
+    snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%lld", (long long)(bytes / 1024));
+    sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+}
+
 int store_open(struct store *s, const char *path, struct strbuf *err)
 {
     return store_open_at_version(s, path, STORE_SCHEMA_VERSION, err);

@@ -30,7 +30,7 @@
 #include "hashmap.h"
 #include "util.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct audit_signer;
 
@@ -62,6 +62,8 @@ void store_close(struct store *s);
 /* Opens the file and migrates it to `version` only (tests of migrations). */
 int store_open_at_version(struct store *s, const char *path, int version, struct strbuf *err);
 int store_schema_version(struct store *s);
+/* SQLite's page cache for this connection, in bytes. */
+void store_set_cache(struct store *s, int64_t bytes);
 
 int store_begin(struct store *s);
 int store_commit(struct store *s);

@@ -584,7 +584,7 @@ int store_flush_aggregates(struct store *s)
 /* ------------------------------------------------------------------------ */
 /* retention                                                                 */
 
-static const char sql_prune[] = "DELETE FROM executions WHERE aid = ?1 AND at < ?2";
+static const char sql_prune[] = "DELETE FROM executions WHERE at < ?1";
 
 int store_prune(struct store *s)
 {
@@ -593,22 +593,12 @@ int store_prune(struct store *s)
     crmgov_time cutoff = time_day_start(s->watermark - s->retention_ms);
     if (cutoff <= s->pruned_until)
         return CRMGOV_OK;
-    sqlite3_stmt *keys;
-    if (sqlite3_prepare_v2(s->db, "SELECT aid FROM automation_keys", -1, &keys, NULL))
-        return store_fail(s, "prune");
-    int rc = CRMGOV_OK;
-    while (rc == CRMGOV_OK && sqlite3_step(keys) == SQLITE_ROW) {
-        sqlite3_stmt *st = store_stmt(s, sql_prune);
-        if (!st) {
-            rc = CRMGOV_ERROR;
-            break;
-        }
-        sqlite3_bind_int64(st, 1, sqlite3_column_int64(keys, 0));
-        sqlite3_bind_int64(st, 2, cutoff);
-        rc = sqlite3_step(st) == SQLITE_DONE ? CRMGOV_OK : store_fail(s, "prune");
-        sqlite3_reset(st);
-    }
-    sqlite3_finalize(keys);
+    sqlite3_stmt *st = store_stmt(s, sql_prune);
+    if (!st)
+        return CRMGOV_ERROR;
+    sqlite3_bind_int64(st, 1, cutoff);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? CRMGOV_OK : store_fail(s, "prune");
+    sqlite3_reset(st);
     if (rc == CRMGOV_OK) {
         char buf[32];
         snprintf(buf, sizeof(buf), "%lld", (long long)cutoff);
