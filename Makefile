@@ -251,7 +251,7 @@ fuzz:
 demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
-	@sh examples/demo/run.sh $(BUILD)
+	@bash examples/demo/run.sh $(BUILD)
 
 # ---------------------------------------------------------------------------
 # install
