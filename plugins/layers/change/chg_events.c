@@ -355,6 +355,8 @@ int chg_on_automation(void *state, const struct crmgov_event *ev)
              ev->at <= s->base_at + l->opt.baseline_window_ms)
         chg_approve(l, a, hash, a->status, ev->at, CHG_SOURCE_BASELINE, NULL, NULL, NULL);
 
+    if (new_version && !fresh)
+        chg_refresh_auto(l, a);
     struct chg_collect c;
     chg_collect_init(&c);
     apply_to_analysis(l, a, def, &c);
@@ -535,6 +537,10 @@ void chg_reviews_scan(struct chg_layer *l, struct chg_system *s, crmgov_time now
             continue;
         }
         crmgov_time due = last_review_of(a) + interval;
+        if (now > due && !a->overdue) {
+            chg_refresh_auto(l, a); /* a review recorded by a command since */
+            due = last_review_of(a) + interval;
+        }
         if (now > due) {
             if (!a->overdue)
                 raise_overdue(l, a, interval, due, now);

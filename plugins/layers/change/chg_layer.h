@@ -120,6 +120,9 @@ struct chg_layer {
 /* Loads inventory, approvals, reviews and baselines once (lazily: plugin
  * commands of other layers should not pay for it). */
 int chg_load(struct chg_layer *l);
+/* Re-reads one automation's approvals and reviews from the store (written
+ * meanwhile by a command in another process). */
+void chg_refresh_auto(struct chg_layer *l, const struct chg_auto *a);
 /* First callback of a run: baselines for systems that have none, and the
  * stored CHG002/003/006 findings brought in line with the analysis. */
 int chg_reconcile(struct chg_layer *l, crmgov_time at);

@@ -188,6 +188,20 @@ static int load_review(void *ctx, const char *key, const void *value, size_t len
     return 0;
 }
 
+/* Approvals and reviews of one automation as the store has them now: a CLI
+ * command (`change approve`, `review`) run while the daemon is up writes them
+ * from another process, and the daemon must judge by them at once. */
+void chg_refresh_auto(struct chg_layer *l, const struct chg_auto *a)
+{
+    const char *sys = chg_str(&l->st, a->sys), *id = chg_str(&l->st, a->id);
+    char *prefix = chg_xasprintf("appr" CHG_SEP "%s" CHG_SEP "%s" CHG_SEP, sys, id);
+    l->host->state_scan(l->host, prefix, load_approval, l);
+    free(prefix);
+    prefix = chg_xasprintf("rev" CHG_SEP "%s" CHG_SEP "%s" CHG_SEP, sys, id);
+    l->host->state_scan(l->host, prefix, load_review, l);
+    free(prefix);
+}
+
 static int load_base(void *ctx, const char *key, const void *value, size_t len)
 {
     struct chg_layer *l = ctx;
