@@ -125,6 +125,17 @@ int canon_write(struct strbuf *sb, const cJSON *item)
     }
 }
 
+void canon_string_array(struct strbuf *sb, const char *const *items, size_t n)
+{
+    sb_addc(sb, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            sb_addc(sb, ',');
+        write_string(sb, items[i] ? items[i] : "");
+    }
+    sb_addc(sb, ']');
+}
+
 void sha256_hex(const void *data, size_t len, char hex[65])
 {
     unsigned char digest[crypto_hash_sha256_BYTES];

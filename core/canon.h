@@ -26,6 +26,9 @@ int canon_write(struct strbuf *sb, const cJSON *item);
 int canon_definition(const cJSON *automation, struct strbuf *json, char hex[65],
                      const char **why);
 
+/* A JSON array of strings, written without building a cJSON tree. */
+void canon_string_array(struct strbuf *sb, const char *const *items, size_t n);
+
 /* SHA-256 of bytes as lowercase hex. */
 void sha256_hex(const void *data, size_t len, char hex[65]);
 

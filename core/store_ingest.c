@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
 
+#include "canon.h"
 #include "names.h"
 #include "store.h"
 #include "timeutil.h"
@@ -227,12 +227,9 @@ static const char sql_principal_upsert[] =
 
 static char *string_array_json(const char *const *items, size_t n)
 {
-    cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; i < n; i++)
-        cJSON_AddItemToArray(a, cJSON_CreateString(items[i]));
-    char *text = cJSON_PrintUnformatted(a);
-    cJSON_Delete(a);
-    return text;
+    struct strbuf sb = STRBUF_INIT;
+    canon_string_array(&sb, items, n);
+    return sb_detach(&sb);
 }
 
 static int apply_principal(struct store *s, const struct crmgov_event *ev)
@@ -251,7 +248,7 @@ static int apply_principal(struct store *s, const struct crmgov_event *ev)
     sqlite3_bind_int64(st, 7, ev->at);
     int rc = sqlite3_step(st) == SQLITE_DONE ? CRMGOV_OK : store_fail(s, "principal");
     sqlite3_reset(st);
-    cJSON_free(roles);
+    free(roles);
     return rc;
 }
 
@@ -315,7 +312,7 @@ static int apply_change(struct store *s, const struct crmgov_event *ev)
     sqlite3_bind_int64(st, 9, ev->at);
     int rc = sqlite3_step(st) == SQLITE_DONE ? CRMGOV_OK : store_fail(s, "change");
     sqlite3_reset(st);
-    cJSON_free(approvers);
+    free(approvers);
     return rc;
 }
 
@@ -416,7 +413,7 @@ static int apply_execution(struct store *s, const struct crmgov_event *ev)
     bind_text_or_null(st, 8, notified);
     int rc = sqlite3_step(st) == SQLITE_DONE ? CRMGOV_OK : store_fail(s, "execution");
     sqlite3_reset(st);
-    cJSON_free(notified);
+    free(notified);
     if (rc)
         return rc;
     struct daily_agg *agg = daily_for(s, aid, time_day_start(ev->at));
