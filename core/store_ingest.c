@@ -380,6 +380,28 @@ static void load_daily(struct store *s, struct daily_agg *agg)
     sqlite3_reset(st);
 }
 
+static const char sql_daily_last[] = "SELECT max(day) FROM daily WHERE aid = ?1";
+
+/* The latest day with a stored row for aid (CRMGOV_TIME_NONE: none), asked
+ * of SQLite once per automation and then kept up to date in memory: a day
+ * after it has no row yet, so its aggregate starts at zero without a query. */
+static crmgov_time daily_last(struct store *s, int64_t aid)
+{
+    void *hit = hashmap_get(&s->daily_last, &aid, sizeof(aid));
+    if (hit)
+        return (crmgov_time)((intptr_t)hit - 1);
+    crmgov_time last = CRMGOV_TIME_NONE;
+    sqlite3_stmt *st = store_stmt(s, sql_daily_last);
+    if (st) {
+        sqlite3_bind_int64(st, 1, aid);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            last = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    hashmap_put(&s->daily_last, &aid, sizeof(aid), (void *)(intptr_t)(last + 1));
+    return last;
+}
+
 static struct daily_agg *daily_for(struct store *s, int64_t aid, crmgov_time day)
 {
     int64_t key[2] = { aid, day };
@@ -388,7 +410,11 @@ static struct daily_agg *daily_for(struct store *s, int64_t aid, crmgov_time day
         agg = xcalloc(1, sizeof(*agg));
         agg->aid = aid;
         agg->day = day;
-        load_daily(s, agg);
+        crmgov_time last = daily_last(s, aid);
+        if (last != CRMGOV_TIME_NONE && day <= last)
+            load_daily(s, agg);
+        else
+            hashmap_put(&s->daily_last, &aid, sizeof(aid), (void *)(intptr_t)(day + 1));
         hashmap_put(&s->daily, key, sizeof(key), agg);
     }
     return agg;
