@@ -129,3 +129,39 @@ int event_publish(const struct crmgov_host *host, cJSON *event, const char *sour
     cJSON_free(line);
     return rc;
 }
+
+static int copy_inventory(void *ctx, const struct crmgov_inventory_item *item)
+{
+    cJSON *event = ctx;
+    const struct crmgov_automation *a = item->automation;
+    cJSON *def = cJSON_Parse(a->definition_json);
+    if (!def)
+        return 1;
+    cJSON_AddStringToObject(event, "id", a->id);
+    cJSON_AddStringToObject(event, "name", a->name);
+    for (cJSON *m = def->child; m;) {
+        cJSON *next = m->next;
+        cJSON_AddItemToObject(event, m->string, cJSON_DetachItemViaPointer(def, m));
+        m = next;
+    }
+    cJSON_Delete(def);
+    cJSON_AddStringToObject(event, "status", "deleted");
+    cJSON *attrs = a->attributes_json ? cJSON_Parse(a->attributes_json) : NULL;
+    if (cJSON_IsObject(attrs))
+        cJSON_AddItemToObject(event, "attributes", attrs);
+    else
+        cJSON_Delete(attrs);
+    return 0;
+}
+
+cJSON *event_deleted_automation(const struct crmgov_host *host, const char *system,
+                                const char *id, crmgov_time at)
+{
+    cJSON *ev = event_new(host, "automation", system, at);
+    if (host->inventory_get(host, system, id, copy_inventory, ev) != 0 ||
+        !cJSON_GetObjectItemCaseSensitive(ev, "id")) {
+        cJSON_Delete(ev);
+        return NULL;
+    }
+    return ev;
+}

@@ -66,6 +66,12 @@ cJSON *event_new(const struct crmgov_host *host, const char *type, const char *s
  * became a dead letter, CRMGOV_ERROR when the core is stopping. */
 int event_publish(const struct crmgov_host *host, cJSON *event, const char *source);
 
+/* The `automation` event that reports ID of `system` as deleted, carrying
+ * the last definition the inventory holds; NULL when the inventory never had
+ * it (nothing to report). */
+cJSON *event_deleted_automation(const struct crmgov_host *host, const char *system,
+                                const char *id, crmgov_time at);
+
 /* The current wall-clock time in milliseconds. */
 crmgov_time wall_clock_ms(void);
 

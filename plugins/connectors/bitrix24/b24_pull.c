@@ -455,44 +455,12 @@ static int pull_robots(struct bitrix24 *b, struct rest_client *client, struct de
     return rc;
 }
 
-struct inventory_copy {
-    cJSON *event;
-};
-
-static int copy_inventory(void *ctx, const struct crmgov_inventory_item *item)
-{
-    struct inventory_copy *c = ctx;
-    const struct crmgov_automation *a = item->automation;
-    cJSON *def = cJSON_Parse(a->definition_json);
-    if (!def)
-        return 1;
-    cJSON_AddStringToObject(c->event, "id", a->id);
-    cJSON_AddStringToObject(c->event, "name", a->name);
-    for (cJSON *m = def->child; m;) {
-        cJSON *next = m->next;
-        cJSON_AddItemToObject(c->event, m->string, cJSON_DetachItemViaPointer(def, m));
-        m = next;
-    }
-    cJSON_Delete(def);
-    cJSON_AddStringToObject(c->event, "status", "deleted");
-    cJSON *attrs = a->attributes_json ? cJSON_Parse(a->attributes_json) : NULL;
-    if (cJSON_IsObject(attrs))
-        cJSON_AddItemToObject(c->event, "attributes", attrs);
-    else
-        cJSON_Delete(attrs);
-    return 0;
-}
-
 static void report_deleted(struct bitrix24 *b, const char *key, crmgov_time at)
 {
     const char *id = key + strlen("auto:");
-    cJSON *ev = event_new(b->host, "automation", b->system, at);
-    struct inventory_copy c = { .event = ev };
-    if (b->host->inventory_get(b->host, b->system, id, copy_inventory, &c) != 0 ||
-        !cJSON_GetObjectItemCaseSensitive(ev, "id")) {
-        cJSON_Delete(ev);
-        return;
-    }
+    cJSON *ev = event_deleted_automation(b->host, b->system, id, at);
+    if (!ev)
+        return; /* never stored: nothing to report as deleted */
     ledger_report(&b->ledger, key, "deleted", ev, "bitrix24:bizproc.workflow.template.list");
 }
 

@@ -399,46 +399,14 @@ static void flow_key(const char *id, char *key, size_t size)
     snprintf(key, size, "flow:%s", id);
 }
 
-struct inventory_copy {
-    cJSON *event;
-};
-
-static int copy_inventory(void *ctx, const struct crmgov_inventory_item *item)
-{
-    struct inventory_copy *c = ctx;
-    const struct crmgov_automation *a = item->automation;
-    cJSON *def = cJSON_Parse(a->definition_json);
-    if (!def)
-        return 1;
-    cJSON_AddStringToObject(c->event, "id", a->id);
-    cJSON_AddStringToObject(c->event, "name", a->name);
-    for (cJSON *m = def->child; m;) {
-        cJSON *next = m->next;
-        cJSON_AddItemToObject(c->event, m->string, cJSON_DetachItemViaPointer(def, m));
-        m = next;
-    }
-    cJSON_Delete(def);
-    cJSON_AddStringToObject(c->event, "status", "deleted");
-    cJSON *attrs = a->attributes_json ? cJSON_Parse(a->attributes_json) : NULL;
-    if (cJSON_IsObject(attrs))
-        cJSON_AddItemToObject(c->event, "attributes", attrs);
-    else
-        cJSON_Delete(attrs);
-    return 0;
-}
-
 /* Reports a flow HubSpot no longer has, with its last known definition. */
 static int report_deleted(struct hubspot *hs, const char *id, crmgov_time at)
 {
     char key[160];
     flow_key(id, key, sizeof(key));
-    cJSON *ev = event_new(hs->host, "automation", hs->system, at);
-    struct inventory_copy c = { .event = ev };
-    if (hs->host->inventory_get(hs->host, hs->system, id, copy_inventory, &c) != 0 ||
-        !cJSON_GetObjectItemCaseSensitive(ev, "id")) {
-        cJSON_Delete(ev); /* never stored: nothing to report as deleted */
-        return 0;
-    }
+    cJSON *ev = event_deleted_automation(hs->host, hs->system, id, at);
+    if (!ev)
+        return 0; /* never stored: nothing to report as deleted */
     return ledger_report(&hs->ledger, key, "deleted", ev, "hubspot:GET /automation/v4/flows");
 }
 
