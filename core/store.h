@@ -30,7 +30,7 @@
 #include "hashmap.h"
 #include "util.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct audit_signer;
 
@@ -44,7 +44,8 @@ struct store {
     crmgov_time pruned_until;   /* executions before this are gone */
     struct hashmap automation_ids;  /* "system\0id" -> (void *)(intptr_t)aid */
     struct hashmap daily;           /* "aid:day" -> struct daily_agg *, this batch's */
-    struct hashmap daily_last;      /* aid -> (intptr_t) 1 + the latest day stored for it */
+    crmgov_time daily_latest;       /* no daily row is stored for a later day */
+    int daily_latest_known;         /* 0: ask SQLite (at start, after a rollback) */
     struct hashmap object_daily;    /* "system\0object\0day" -> struct object_agg * */
     sqlite3_stmt *stmts[64];    /* prepared statement cache, see store_stmt() */
     const char *stmt_sql[64];

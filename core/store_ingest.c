@@ -380,26 +380,25 @@ static void load_daily(struct store *s, struct daily_agg *agg)
     sqlite3_reset(st);
 }
 
-static const char sql_daily_last[] = "SELECT max(day) FROM daily WHERE aid = ?1";
+static const char sql_daily_latest[] = "SELECT max(day) FROM daily";
 
-/* The latest day with a stored row for aid (CRMGOV_TIME_NONE: none), asked
- * of SQLite once per automation and then kept up to date in memory: a day
- * after it has no row yet, so its aggregate starts at zero without a query. */
-static crmgov_time daily_last(struct store *s, int64_t aid)
+/* The latest day with a stored row, asked of SQLite once (the last key of the
+ * day-first primary key) and then kept up to date by flush_daily(): a day
+ * after it has no row for any automation, so its aggregate starts at zero
+ * without a query. */
+static crmgov_time daily_latest(struct store *s)
 {
-    void *hit = hashmap_get(&s->daily_last, &aid, sizeof(aid));
-    if (hit)
-        return (crmgov_time)((intptr_t)hit - 1);
-    crmgov_time last = CRMGOV_TIME_NONE;
-    sqlite3_stmt *st = store_stmt(s, sql_daily_last);
+    if (s->daily_latest_known)
+        return s->daily_latest;
+    s->daily_latest = CRMGOV_TIME_NONE;
+    sqlite3_stmt *st = store_stmt(s, sql_daily_latest);
     if (st) {
-        sqlite3_bind_int64(st, 1, aid);
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-            last = sqlite3_column_int64(st, 0);
+            s->daily_latest = sqlite3_column_int64(st, 0);
         sqlite3_reset(st);
     }
-    hashmap_put(&s->daily_last, &aid, sizeof(aid), (void *)(intptr_t)(last + 1));
-    return last;
+    s->daily_latest_known = 1;
+    return s->daily_latest;
 }
 
 static struct daily_agg *daily_for(struct store *s, int64_t aid, crmgov_time day)
@@ -410,11 +409,9 @@ static struct daily_agg *daily_for(struct store *s, int64_t aid, crmgov_time day
         agg = xcalloc(1, sizeof(*agg));
         agg->aid = aid;
         agg->day = day;
-        crmgov_time last = daily_last(s, aid);
-        if (last != CRMGOV_TIME_NONE && day <= last)
+        crmgov_time latest = daily_latest(s);
+        if (latest != CRMGOV_TIME_NONE && day <= latest)
             load_daily(s, agg);
-        else
-            hashmap_put(&s->daily_last, &aid, sizeof(aid), (void *)(intptr_t)(day + 1));
         hashmap_put(&s->daily, key, sizeof(key), agg);
     }
     return agg;
@@ -535,6 +532,35 @@ static int flush_daily(struct store *s, struct daily_agg *agg)
     int rc = sqlite3_step(st) == SQLITE_DONE ? CRMGOV_OK : store_fail(s, "daily");
     sqlite3_reset(st);
     agg->dirty = 0;
+    if (rc == CRMGOV_OK && (daily_latest(s) == CRMGOV_TIME_NONE || agg->day > s->daily_latest))
+        s->daily_latest = agg->day;
+    return rc;
+}
+
+static int by_day_then_automation(const void *a, const void *b)
+{
+    const struct daily_agg *x = *(const struct daily_agg *const *)a;
+    const struct daily_agg *y = *(const struct daily_agg *const *)b;
+    if (x->day != y->day)
+        return x->day < y->day ? -1 : 1;
+    return (x->aid > y->aid) - (x->aid < y->aid);
+}
+
+/* Written in primary-key order, so SQLite walks the tree's end once. */
+static int flush_dirty_daily(struct store *s)
+{
+    struct daily_agg **dirty = xcalloc(s->daily.count + 1, sizeof(*dirty));
+    size_t n = 0;
+    for (size_t i = 0; i < s->daily.cap; i++) {
+        struct daily_agg *agg = s->daily.slots[i].key ? s->daily.slots[i].value : NULL;
+        if (agg && agg->dirty)
+            dirty[n++] = agg;
+    }
+    qsort(dirty, n, sizeof(*dirty), by_day_then_automation);
+    int rc = CRMGOV_OK;
+    for (size_t i = 0; i < n && rc == CRMGOV_OK; i++)
+        rc = flush_daily(s, dirty[i]);
+    free(dirty);
     return rc;
 }
 
@@ -568,12 +594,7 @@ int store_flush_aggregates(struct store *s)
     crmgov_time keep_from = s->watermark == CRMGOV_TIME_NONE
                                 ? CRMGOV_TIME_NONE
                                 : time_day_start(s->watermark) - 2 * MS_PER_DAY;
-    int rc = CRMGOV_OK;
-    for (size_t i = 0; i < s->daily.cap && rc == CRMGOV_OK; i++) {
-        struct daily_agg *agg = s->daily.slots[i].key ? s->daily.slots[i].value : NULL;
-        if (agg && agg->dirty)
-            rc = flush_daily(s, agg);
-    }
+    int rc = flush_dirty_daily(s);
     for (size_t i = 0; i < s->object_daily.cap && rc == CRMGOV_OK; i++) {
         struct object_agg *agg =
             s->object_daily.slots[i].key ? s->object_daily.slots[i].value : NULL;

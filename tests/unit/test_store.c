@@ -97,6 +97,68 @@ static void test_migration_from_previous_version(void **state)
     sb_free(&err);
 }
 
+static const char exec_day1_a[] =
+    "{\"type\":\"execution\",\"system\":\"sf\",\"at\":\"2026-03-01T10:00:00Z\","
+    "\"automation\":\"a1\",\"record\":\"r1\",\"status\":\"ok\",\"duration_ms\":40}";
+static const char exec_day1_b[] =
+    "{\"type\":\"execution\",\"system\":\"sf\",\"at\":\"2026-03-01T23:00:00Z\","
+    "\"automation\":\"a1\",\"record\":\"r2\",\"status\":\"failed\"}";
+static const char exec_day3[] =
+    "{\"type\":\"execution\",\"system\":\"sf\",\"at\":\"2026-03-03T09:00:00Z\","
+    "\"automation\":\"a2\",\"record\":\"r3\",\"status\":\"ok\"}";
+
+/* Daily rows written by schema 4 (keyed by automation, day) survive the move
+ * to the day-first key, and later executions add to them. */
+static void test_migration_keeps_daily_rows(void **state)
+{
+    (void)state;
+    struct store s;
+    struct strbuf err = STRBUF_INIT;
+    assert_int_equal(store_open_at_version(&s, path, 4, &err), 0);
+    assert_int_equal(store_begin(&s), CRMGOV_OK);
+    apply_line(&s, exec_day1_a);
+    assert_int_equal(store_commit(&s), CRMGOV_OK);
+    store_close(&s);
+    assert_int_equal(store_open(&s, path, &err), 0);
+    assert_int_equal(count(&s, "SELECT count(*) FROM daily"), 1);
+    assert_int_equal(store_begin(&s), CRMGOV_OK);
+    apply_line(&s, exec_day1_b);
+    assert_int_equal(store_commit(&s), CRMGOV_OK);
+    assert_int_equal(count(&s, "SELECT executions FROM daily"), 2);
+    assert_int_equal(count(&s, "SELECT duration_sum FROM daily"), 40);
+    store_close(&s);
+    sb_free(&err);
+}
+
+/* An execution for a day the store wrote in an earlier transaction (late, or
+ * after a restart) adds to the stored row instead of starting a new count,
+ * also when a later day was written since. */
+static void test_late_execution_adds_to_stored_day(void **state)
+{
+    (void)state;
+    struct store s;
+    struct strbuf err = STRBUF_INIT;
+    assert_int_equal(store_open(&s, path, &err), 0);
+    assert_int_equal(store_begin(&s), CRMGOV_OK);
+    apply_line(&s, exec_day1_a);
+    apply_line(&s, exec_day3);
+    assert_int_equal(store_commit(&s), CRMGOV_OK);
+    store_close(&s);
+    assert_int_equal(store_open(&s, path, &err), 0);
+    assert_int_equal(store_begin(&s), CRMGOV_OK);
+    apply_line(&s, exec_day1_b);
+    assert_int_equal(store_commit(&s), CRMGOV_OK);
+    assert_int_equal(count(&s, "SELECT count(*) FROM daily"), 2);
+    assert_int_equal(count(&s, "SELECT executions FROM daily WHERE day = (SELECT min(day) FROM "
+                               "daily)"),
+                     2);
+    assert_int_equal(count(&s, "SELECT failed FROM daily WHERE day = (SELECT min(day) FROM "
+                               "daily)"),
+                     1);
+    store_close(&s);
+    sb_free(&err);
+}
+
 static void test_refuses_newer_schema(void **state)
 {
     (void)state;
@@ -271,6 +333,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_schema_from_empty_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_previous_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_keeps_daily_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_late_execution_adds_to_stored_day, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_versions_only_on_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_finding_transitions, setup, teardown),
