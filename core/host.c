@@ -548,6 +548,43 @@ static int host_definition_hash(const char *json, size_t len, char hex[65])
     return CRMGOV_OK;
 }
 
+/* A parsed automation handed to a plugin: a copy of the struct in front of
+ * the event box that owns everything it points to. */
+struct owned_automation {
+    struct crmgov_automation a;
+    struct event_box *box;
+};
+
+static const struct crmgov_automation *host_automation_parse(const struct crmgov_host *h,
+                                                             const char *json, size_t len,
+                                                             char *why, size_t why_size)
+{
+    (void)h;
+    struct strbuf reason = STRBUF_INIT;
+    struct event_box *box = json ? event_parse_definition(json, len, "", &reason) : NULL;
+    if (!box) {
+        if (why && why_size)
+            snprintf(why, why_size, "%s", json ? sb_str(&reason) : "no definition");
+        sb_free(&reason);
+        return NULL;
+    }
+    sb_free(&reason);
+    struct owned_automation *o = xcalloc(1, sizeof(*o));
+    o->a = *box->ev.u.automation;
+    o->box = box;
+    return &o->a;
+}
+
+static void host_automation_free(const struct crmgov_host *h, const struct crmgov_automation *a)
+{
+    (void)h;
+    if (!a)
+        return;
+    struct owned_automation *o = CONTAINER_OF(a, struct owned_automation, a);
+    event_box_free(o->box);
+    free(o);
+}
+
 void host_setup(struct instance *in)
 {
     struct crmgov_host *h = &in->host;
@@ -611,4 +648,6 @@ void host_setup(struct instance *in)
     h->definition_hash = host_definition_hash;
     h->position = host_position;
     h->audit_scan = host_audit_scan;
+    h->automation_parse = host_automation_parse;
+    h->automation_free = host_automation_free;
 }

@@ -375,6 +375,18 @@ struct crmgov_host {
      * Safe from any thread (exporters poll it). */
     int (*audit_scan)(const struct crmgov_host *h, uint64_t after_seq, crmgov_audit_fn fn,
                       void *ctx);
+
+    /* --- Automation definitions from files ------------------------------ */
+    /* Parses an automation JSON object (the `automation` event shape; type,
+     * system, at, id and status may be left out -- status defaults to active,
+     * a missing id is "") with the core's own validator, filling
+     * definition_hash and definition_json: a proposal is checked exactly like
+     * an observed automation. NULL with a one-line reason in why on bad input.
+     * The result belongs to the caller until automation_free. */
+    const struct crmgov_automation *(*automation_parse)(const struct crmgov_host *h,
+                                                        const char *json, size_t len,
+                                                        char *why, size_t why_size);
+    void (*automation_free)(const struct crmgov_host *h, const struct crmgov_automation *a);
 };
 
 /* Duration histogram buckets, shared by core and plugins: bucket 0 holds

@@ -69,7 +69,7 @@ refused 2 "crmgov change: --at must be an RFC 3339 time" change propose sf/wf-a 
 refused 2 "crmgov change: sf/wf-zz is not in the inventory; propose it with --file" change propose sf/wf-zz --status active --by u-1
 refused 2 "crmgov change: cannot read missing.json: No such file or directory" change propose sf/wf-a --file missing.json --by u-1
 refused 2 "crmgov change: not-json.json is not valid JSON" change propose sf/wf-a --file not-json.json --by u-1
-refused 2 "crmgov change: bad-on.json: field 'trigger.on' has an unknown value 'sometimes'" change propose sf/wf-a --file bad-on.json --by u-1
+refused 2 "crmgov change: bad-on.json: field 'trigger.on' is 'sometimes', not one of create|update|delete|create_or_update|schedule|manual" change propose sf/wf-a --file bad-on.json --by u-1
 refused 2 "crmgov change: bad-in.json: field 'conditions[0].value' must be an array for op 'in'" change propose sf/wf-a --file bad-in.json --by u-1
 refused 2 "crmgov change: array.json: an automation definition must be a JSON object" change propose sf/wf-a --file array.json --by u-1
 refused 2 "crmgov change: other-id.json describes sf/wf-b, not sf/wf-a" change propose sf/wf-a --file other-id.json --by u-1
@@ -113,7 +113,7 @@ refused 2 "crmgov check: --format must be table, json or sarif" check no-id.json
 refused 2 "crmgov check: --fail-on must be low, medium, high, critical or never" check no-id.json --fail-on always
 refused 2 "crmgov check: cannot read missing.json: No such file or directory" check missing.json
 refused 2 "crmgov check: not-json.json is not valid JSON" check not-json.json
-refused 2 "crmgov check: bad-on.json: field 'trigger.on' has an unknown value 'sometimes'" check bad-on.json --system sf
+refused 2 "crmgov check: bad-on.json: field 'trigger.on' is 'sometimes', not one of create|update|delete|create_or_update|schedule|manual" check bad-on.json --system sf
 refused 2 "crmgov check: array.json: an automation definition must be a JSON object" check array.json
 refused 2 "crmgov check: no-id.json: \"id\" is required" check no-id.json --system sf
 refused 2 "crmgov check: no-system.json: no system (give \"system\" in the file or --system)" check no-system.json
