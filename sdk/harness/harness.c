@@ -227,10 +227,13 @@ int crmgov_harness_start(struct crmgov_harness *h)
     }
     if (rc == 0)
         rc = runtime_init_plugins(&h->rt, &h->error);
-    if (rc == 0)
+    if (rc == 0) {
         rc = runtime_start(&h->rt, &h->error);
-    if (rc == 0)
-        rc = find_feeder(h);
+        if (rc == 0)
+            rc = find_feeder(h);
+        if (rc != 0)
+            runtime_stop(&h->rt); /* what did start (the dispatcher thread) stops */
+    }
     h->started = rc == 0;
     return rc;
 }
