@@ -278,6 +278,39 @@ static void test_receiver_refusals(void **state)
     stop_portal(&p);
 }
 
+/* Start refuses, with one line and nothing left running: a receiver without
+ * the token that authenticates calls, and a receiver whose address is taken. */
+static void expect_start_refused(const char *options, const char *why)
+{
+    struct crmgov_harness *h = crmgov_harness_new();
+    assert_non_null(h);
+    assert_int_equal(crmgov_harness_add_file(h, plugin_path, "b24", options), 0);
+    assert_int_not_equal(crmgov_harness_start(h), 0);
+    if (!strstr(crmgov_harness_error(h), why))
+        fail_msg("expected '%s' in: %s", why, crmgov_harness_error(h));
+    crmgov_harness_free(h);
+}
+
+static void test_start_refusals(void **state)
+{
+    (void)state;
+    char dir[600], options[1000];
+    snprintf(dir, sizeof(dir), "%s/pull", data_dir);
+    struct httpstub *stub = httpstub_start(dir, 0);
+    assert_non_null(stub);
+    snprintf(options, sizeof(options),
+             "system = b24\nwebhook_url = http://127.0.0.1:%u/rest/1/s3cret\nlisten = %u\n",
+             httpstub_port(stub), httpstub_free_port());
+    expect_start_refused(options,
+                         "listen needs application_token: calls without it are never accepted");
+    snprintf(options, sizeof(options),
+             "system = b24\nwebhook_url = http://127.0.0.1:%u/rest/1/s3cret\nlisten = %u\n"
+             "application_token = tok-123\n",
+             httpstub_port(stub), httpstub_port(stub));
+    expect_start_refused(options, "webhook receiver: ");
+    httpstub_stop(stub);
+}
+
 /* ------------------------------------------------------------------------ */
 /* the mapping alone                                                         */
 
@@ -416,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_expired),
         cmocka_unit_test(test_outbound_events),
         cmocka_unit_test(test_receiver_refusals),
+        cmocka_unit_test(test_start_refusals),
         cmocka_unit_test(test_resolve_user),
         cmocka_unit_test(test_robot_or_condition),
         cmocka_unit_test(test_outbound_mapping),

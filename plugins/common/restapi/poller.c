@@ -44,6 +44,53 @@ void poller_stop(struct poller *p)
     }
 }
 
+int poller_start_with_receiver(struct poller *p, const char *listen, size_t max_body,
+                               wh_handler_fn handler, void *ctx, struct wh_receiver **receiver)
+{
+    const struct crmgov_host *host = p->host;
+    char err[200];
+    if (listen) {
+        *receiver = wh_start(host, listen, max_body, handler, ctx, err, sizeof(err));
+        if (!*receiver) {
+            host->set_error(host, "webhook receiver: %s", err);
+            return CRMGOV_ERROR;
+        }
+        host->log(host, CRMGOV_LOG_INFO, "webhook receiver listening on %s (port %u)", listen,
+                  wh_port(*receiver));
+    }
+    if (poller_start(p) != 0) {
+        wh_stop(*receiver);
+        *receiver = NULL;
+        host->set_error(host, "cannot start the poll thread");
+        return CRMGOV_ERROR;
+    }
+    return CRMGOV_OK;
+}
+
+void poller_stop_with_receiver(struct poller *p, struct wh_receiver **receiver)
+{
+    wh_stop(*receiver);
+    *receiver = NULL;
+    poller_stop(p);
+}
+
+char *rest_option_copy(const struct crmgov_host *host, const struct crmgov_config *config,
+                       const char *name)
+{
+    const char *v = host->config_string(config, name);
+    char *c = v ? strdup(v) : NULL;
+    if (v && !c)
+        abort();
+    return c;
+}
+
+void rest_secret_free(char *secret)
+{
+    if (secret)
+        explicit_bzero(secret, strlen(secret));
+    free(secret);
+}
+
 void rest_policy_from_config(const struct crmgov_host *host, const struct crmgov_config *config,
                              struct rest_policy *out)
 {

@@ -5,15 +5,20 @@
  * sleeps `poll` and pulls again until the core stops. Waiting goes through
  * host->sleep, so a stop never waits for a poll interval.
  *
+ * With it, the connector's other running part, its webhook receiver:
+ * started before the poll thread and stopped before it is joined.
+ *
  * Also the option block both connectors declare for their REST client
  * (retries, retry_base, retry_max, timeout, max_response), so the two read
- * and document them the same way.
+ * and document them the same way, and how they keep string options (secrets
+ * wiped when freed).
  */
 #ifndef CRMGOV_RESTAPI_POLLER_H
 #define CRMGOV_RESTAPI_POLLER_H
 
 #include <pthread.h>
 
+#include "../webhook/webhook.h"
 #include "crmgov/host.h"
 #include "http.h"
 
@@ -33,6 +38,15 @@ int poller_start(struct poller *p);
 /* Joins the thread; safe to call twice. */
 void poller_stop(struct poller *p);
 
+/* A connector's running parts together: the webhook receiver on `listen`
+ * (none when NULL) and then the poll thread. On failure nothing is left
+ * running and host->set_error says why. */
+int poller_start_with_receiver(struct poller *p, const char *listen, size_t max_body,
+                               wh_handler_fn handler, void *ctx, struct wh_receiver **receiver);
+/* Stops taking calls (the ones in progress finish), then joins the poll
+ * thread; safe to call twice. */
+void poller_stop_with_receiver(struct poller *p, struct wh_receiver **receiver);
+
 /* The options of the REST client, for a connector's options table. */
 #define RESTAPI_OPTIONS                                                                      \
     { .name = "retries", .type = CRMGOV_OPT_INT, .default_value = "5", .min = "0",           \
@@ -50,6 +64,12 @@ void poller_stop(struct poller *p);
 
 void rest_policy_from_config(const struct crmgov_host *host, const struct crmgov_config *config,
                              struct rest_policy *out);
+
+/* A copy of a string option (NULL when unset); aborts when memory runs out. */
+char *rest_option_copy(const struct crmgov_host *host, const struct crmgov_config *config,
+                       const char *name);
+/* Wipes a secret option's copy before freeing it. NULL is fine. */
+void rest_secret_free(char *secret);
 
 /* Resolves a path relative to the configuration file's folder (caller frees). */
 char *config_path(const struct crmgov_host *host, const struct crmgov_config *config,

@@ -44,30 +44,13 @@ static const struct crmgov_option bitrix24_options[] = {
     CRMGOV_OPTIONS_END
 };
 
-static char *copy_option(const struct crmgov_host *host, const struct crmgov_config *config,
-                         const char *name)
-{
-    const char *v = host->config_string(config, name);
-    char *c = v ? strdup(v) : NULL;
-    if (v && !c)
-        abort();
-    return c;
-}
-
-static void forget(char *secret)
-{
-    if (secret)
-        explicit_bzero(secret, strlen(secret));
-    free(secret);
-}
-
 static void bitrix24_free(struct bitrix24 *b)
 {
     free(b->system);
-    forget(b->webhook_url);
+    rest_secret_free(b->webhook_url);
     free(b->robots_method);
     free(b->listen);
-    forget(b->application_token);
+    rest_secret_free(b->application_token);
     pthread_mutex_destroy(&b->pull_lock);
     free(b);
 }
@@ -121,13 +104,13 @@ static int bitrix24_init(const struct crmgov_host *host, const struct crmgov_con
     }
     b->host = host;
     pthread_mutex_init(&b->pull_lock, NULL);
-    b->system = copy_option(host, config, "system");
+    b->system = rest_option_copy(host, config, "system");
     b->webhook_url = webhook_base(host->config_string(config, "webhook_url"));
-    b->robots_method = copy_option(host, config, "robots_method");
+    b->robots_method = rest_option_copy(host, config, "robots_method");
     b->n_robot_types = host->config_list(config, "robot_document_types", &b->robot_types);
     rest_policy_from_config(host, config, &b->policy);
-    b->listen = copy_option(host, config, "listen");
-    b->application_token = copy_option(host, config, "application_token");
+    b->listen = rest_option_copy(host, config, "listen");
+    b->application_token = rest_option_copy(host, config, "application_token");
     b->max_body = (size_t)host->config_size(config, "max_body");
     b->poller = (struct poller){ .host = host,
                                  .interval_ms = host->config_duration_ms(config, "poll"),
@@ -145,50 +128,23 @@ static int bitrix24_init(const struct crmgov_host *host, const struct crmgov_con
     return CRMGOV_OK;
 }
 
-static int start_receiver(struct bitrix24 *b)
-{
-    const struct crmgov_host *host = b->host;
-    char err[200];
-    if (!b->application_token || !b->application_token[0]) {
-        host->set_error(host, "listen needs application_token: calls without it are never "
-                              "accepted");
-        return CRMGOV_INVALID_CONFIG;
-    }
-    b->receiver = wh_start(host, b->listen, b->max_body, b24_hook, b, err, sizeof(err));
-    if (!b->receiver) {
-        host->set_error(host, "webhook receiver: %s", err);
-        return CRMGOV_ERROR;
-    }
-    host->log(host, CRMGOV_LOG_INFO, "webhook receiver listening on %s (port %u)", b->listen,
-              wh_port(b->receiver));
-    return CRMGOV_OK;
-}
-
 static int bitrix24_start(void *state)
 {
     struct bitrix24 *b = state;
-    if (b->listen) {
-        int rc = start_receiver(b);
-        if (rc != CRMGOV_OK)
-            return rc;
+    if (b->listen && (!b->application_token || !b->application_token[0])) {
+        b->host->set_error(b->host, "listen needs application_token: calls without it are "
+                                    "never accepted");
+        return CRMGOV_INVALID_CONFIG;
     }
-    if (poller_start(&b->poller) != 0) {
-        wh_stop(b->receiver);
-        b->receiver = NULL;
-        b->host->set_error(b->host, "cannot start the poll thread");
-        return CRMGOV_ERROR;
-    }
-    return CRMGOV_OK;
+    return poller_start_with_receiver(&b->poller, b->listen, b->max_body, b24_hook, b,
+                                      &b->receiver);
 }
 
 static int bitrix24_stop(void *state)
 {
     struct bitrix24 *b = state;
-    if (!b)
-        return CRMGOV_OK;
-    wh_stop(b->receiver);
-    b->receiver = NULL;
-    poller_stop(&b->poller);
+    if (b)
+        poller_stop_with_receiver(&b->poller, &b->receiver);
     return CRMGOV_OK;
 }
 

@@ -47,31 +47,14 @@ static const struct crmgov_option hubspot_options[] = {
     CRMGOV_OPTIONS_END
 };
 
-static char *copy_option(const struct crmgov_host *host, const struct crmgov_config *config,
-                         const char *name)
-{
-    const char *v = host->config_string(config, name);
-    char *c = v ? strdup(v) : NULL;
-    if (v && !c)
-        abort();
-    return c;
-}
-
-static void forget(char *secret)
-{
-    if (secret)
-        explicit_bzero(secret, strlen(secret));
-    free(secret);
-}
-
 static void hubspot_free(struct hubspot *hs)
 {
     free(hs->system);
     free(hs->base_url);
-    forget(hs->token);
+    rest_secret_free(hs->token);
     free(hs->token_file);
     free(hs->listen);
-    forget(hs->webhook_secret);
+    rest_secret_free(hs->webhook_secret);
     free(hs->public_url);
     cJSON_Delete(hs->catalog);
     pthread_mutex_destroy(&hs->token_lock);
@@ -112,16 +95,16 @@ static int hubspot_init(const struct crmgov_host *host, const struct crmgov_conf
     hs->host = host;
     pthread_mutex_init(&hs->token_lock, NULL);
     pthread_mutex_init(&hs->catalog_lock, NULL);
-    hs->system = copy_option(host, config, "system");
-    hs->base_url = copy_option(host, config, "base_url");
-    hs->token = copy_option(host, config, "access_token");
+    hs->system = rest_option_copy(host, config, "system");
+    hs->base_url = rest_option_copy(host, config, "base_url");
+    hs->token = rest_option_copy(host, config, "access_token");
     const char *file = host->config_string(config, "token_file");
     hs->token_file = file ? config_path(host, config, file) : NULL;
     hs->page_size = (int)host->config_int(config, "page_size");
     rest_policy_from_config(host, config, &hs->policy);
-    hs->listen = copy_option(host, config, "listen");
-    hs->webhook_secret = copy_option(host, config, "webhook_secret");
-    hs->public_url = copy_option(host, config, "public_url");
+    hs->listen = rest_option_copy(host, config, "listen");
+    hs->webhook_secret = rest_option_copy(host, config, "webhook_secret");
+    hs->public_url = rest_option_copy(host, config, "public_url");
     hs->max_body = (size_t)host->config_size(config, "max_body");
     hs->max_age_ms = host->config_duration_ms(config, "max_age");
     hs->poller = (struct poller){ .host = host, .interval_ms = host->config_duration_ms(config,
@@ -140,24 +123,6 @@ static int hubspot_init(const struct crmgov_host *host, const struct crmgov_conf
     return CRMGOV_OK;
 }
 
-static int start_receiver(struct hubspot *hs)
-{
-    const struct crmgov_host *host = hs->host;
-    char err[200];
-    if (!hs->webhook_secret || !hs->webhook_secret[0]) {
-        host->set_error(host, "listen needs webhook_secret: unsigned calls are never accepted");
-        return CRMGOV_INVALID_CONFIG;
-    }
-    hs->receiver = wh_start(host, hs->listen, hs->max_body, hs_hook, hs, err, sizeof(err));
-    if (!hs->receiver) {
-        host->set_error(host, "webhook receiver: %s", err);
-        return CRMGOV_ERROR;
-    }
-    host->log(host, CRMGOV_LOG_INFO, "webhook receiver listening on %s (port %u)", hs->listen,
-              wh_port(hs->receiver));
-    return CRMGOV_OK;
-}
-
 static int hubspot_start(void *state)
 {
     struct hubspot *hs = state;
@@ -170,28 +135,19 @@ static int hubspot_start(void *state)
         host->set_error(host, "cannot read a token from token_file %s", hs->token_file);
         return CRMGOV_INVALID_CONFIG;
     }
-    if (hs->listen) {
-        int rc = start_receiver(hs);
-        if (rc != CRMGOV_OK)
-            return rc;
+    if (hs->listen && (!hs->webhook_secret || !hs->webhook_secret[0])) {
+        host->set_error(host, "listen needs webhook_secret: unsigned calls are never accepted");
+        return CRMGOV_INVALID_CONFIG;
     }
-    if (poller_start(&hs->poller) != 0) {
-        wh_stop(hs->receiver);
-        hs->receiver = NULL;
-        host->set_error(host, "cannot start the poll thread");
-        return CRMGOV_ERROR;
-    }
-    return CRMGOV_OK;
+    return poller_start_with_receiver(&hs->poller, hs->listen, hs->max_body, hs_hook, hs,
+                                      &hs->receiver);
 }
 
 static int hubspot_stop(void *state)
 {
     struct hubspot *hs = state;
-    if (!hs)
-        return CRMGOV_OK;
-    wh_stop(hs->receiver); /* no new calls; the ones in progress finish */
-    hs->receiver = NULL;
-    poller_stop(&hs->poller);
+    if (hs)
+        poller_stop_with_receiver(&hs->poller, &hs->receiver);
     return CRMGOV_OK;
 }
 
