@@ -362,3 +362,29 @@ void wh_stop(struct wh_receiver *r)
     pthread_mutex_destroy(&r->lock);
     free(r);
 }
+
+void wh_reply_set(struct wh_reply *reply, int status, const char *message)
+{
+    reply->status = status;
+    snprintf(reply->message, sizeof(reply->message), "%s", message);
+}
+
+enum wh_route wh_route_of(const char *path, const char *events_path, char *id, size_t size)
+{
+    static const char prefix[] = "/automations/";
+    if (strcmp(path, events_path) == 0)
+        return WH_ROUTE_EVENTS;
+    if (strncmp(path, prefix, sizeof(prefix) - 1) != 0)
+        return WH_ROUTE_NONE;
+    const char *start = path + sizeof(prefix) - 1;
+    const char *slash = strchr(start, '/');
+    if (!slash || slash == start || (size_t)(slash - start) >= size)
+        return WH_ROUTE_NONE;
+    memcpy(id, start, (size_t)(slash - start));
+    id[slash - start] = '\0';
+    if (strcmp(slash, "/execution") == 0)
+        return WH_ROUTE_EXECUTION;
+    if (strcmp(slash, "/changed") == 0)
+        return WH_ROUTE_CHANGED;
+    return WH_ROUTE_NONE;
+}

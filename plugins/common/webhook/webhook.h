@@ -51,6 +51,14 @@ struct wh_reply {
 /* Fills reply (status 0 = 500). Called on a receiver thread. */
 typedef void (*wh_handler_fn)(void *ctx, const struct wh_request *req, struct wh_reply *reply);
 
+void wh_reply_set(struct wh_reply *reply, int status, const char *message);
+
+/* The paths the connectors answer: events_path for the CRM's own calls, and
+ * /automations/{id}/execution and /automations/{id}/changed for process
+ * steps that report a run or an edit (id, at most size - 1 bytes, into id). */
+enum wh_route { WH_ROUTE_NONE, WH_ROUTE_EVENTS, WH_ROUTE_EXECUTION, WH_ROUTE_CHANGED };
+enum wh_route wh_route_of(const char *path, const char *events_path, char *id, size_t size);
+
 struct wh_stats {
     uint64_t requests;
     uint64_t accepted;      /* 2xx */

@@ -23,34 +23,6 @@
 #include "b24_map.h"
 #include "bitrix24.h"
 
-enum route { ROUTE_NONE, ROUTE_EVENTS, ROUTE_EXECUTION, ROUTE_CHANGED };
-
-static void reply_with(struct wh_reply *reply, int status, const char *message)
-{
-    reply->status = status;
-    snprintf(reply->message, sizeof(reply->message), "%s", message);
-}
-
-static enum route route_of(const char *path, char *id, size_t size)
-{
-    static const char prefix[] = "/automations/";
-    if (strcmp(path, "/events") == 0)
-        return ROUTE_EVENTS;
-    if (strncmp(path, prefix, sizeof(prefix) - 1) != 0)
-        return ROUTE_NONE;
-    const char *start = path + sizeof(prefix) - 1;
-    const char *slash = strchr(start, '/');
-    if (!slash || slash == start || (size_t)(slash - start) >= size)
-        return ROUTE_NONE;
-    memcpy(id, start, (size_t)(slash - start));
-    id[slash - start] = '\0';
-    if (strcmp(slash, "/execution") == 0)
-        return ROUTE_EXECUTION;
-    if (strcmp(slash, "/changed") == 0)
-        return ROUTE_CHANGED;
-    return ROUTE_NONE;
-}
-
 /* The body as JSON: a JSON object, or a form turned into one; an empty
  * body is an empty object. NULL for anything else. */
 static cJSON *parse_body(const struct wh_request *req)
@@ -113,11 +85,11 @@ static int record_event(struct bitrix24 *b, const cJSON *body, struct wh_reply *
                           seconds_at(text_of(body, "ts", tbuf, sizeof(tbuf))));
     if (b24_map_outbound_event(body, ev) != 0) {
         cJSON_Delete(ev);
-        reply_with(reply, 200, "ignored: not a CRM record event");
+        wh_reply_set(reply, 200, "ignored: not a CRM record event");
         return 0;
     }
     int rc = event_publish(b->host, ev, "bitrix24:event");
-    reply_with(reply, 200, rc == 1 ? "refused by the validator (see dead letters)"
+    wh_reply_set(reply, 200, rc == 1 ? "refused by the validator (see dead letters)"
                                    : "event recorded");
     return rc < 0 ? -1 : 0;
 }
@@ -142,12 +114,12 @@ static int execution_event(struct bitrix24 *b, const char *id, const struct wh_r
     const char *status = param(req, body, "status");
     const char *error = param(req, body, "error");
     if (!doc || !doc[0]) {
-        reply_with(reply, 400, "document_id is missing");
+        wh_reply_set(reply, 400, "document_id is missing");
         return 1;
     }
     if (status && strcmp(status, "ok") != 0 && strcmp(status, "failed") != 0 &&
         strcmp(status, "skipped") != 0) {
-        reply_with(reply, 400, "status must be ok, failed or skipped");
+        wh_reply_set(reply, 400, "status must be ok, failed or skipped");
         return 1;
     }
     char object[64] = "";
@@ -172,51 +144,51 @@ static void handle_changed(struct bitrix24 *b, struct wh_reply *reply)
     int rc = client ? b24_pull_definitions(b, client) : -1;
     rest_client_free(client);
     if (rc != 0)
-        reply_with(reply, 502, "could not read the definitions from Bitrix24; try again");
+        wh_reply_set(reply, 502, "could not read the definitions from Bitrix24; try again");
     else
-        reply_with(reply, 200, "definitions pulled");
+        wh_reply_set(reply, 200, "definitions pulled");
 }
 
-static int method_allowed(enum route route, const char *method)
+static int method_allowed(enum wh_route route, const char *method)
 {
     if (strcmp(method, "POST") == 0)
         return 1;
-    return route == ROUTE_EXECUTION && strcmp(method, "GET") == 0;
+    return route == WH_ROUTE_EXECUTION && strcmp(method, "GET") == 0;
 }
 
 void b24_hook(void *ctx, const struct wh_request *req, struct wh_reply *reply)
 {
     struct bitrix24 *b = ctx;
     char id[128];
-    enum route route = route_of(req->path, id, sizeof(id));
-    if (route == ROUTE_NONE) {
-        reply_with(reply, 404, "unknown path");
+    enum wh_route route = wh_route_of(req->path, "/events", id, sizeof(id));
+    if (route == WH_ROUTE_NONE) {
+        wh_reply_set(reply, 404, "unknown path");
         return;
     }
     if (!method_allowed(route, req->method)) {
-        reply_with(reply, 405, route == ROUTE_EXECUTION ? "GET or POST only" : "POST only");
+        wh_reply_set(reply, 405, route == WH_ROUTE_EXECUTION ? "GET or POST only" : "POST only");
         return;
     }
     cJSON *body = parse_body(req);
     if (!body) {
-        reply_with(reply, 400, "the body is neither a form nor a JSON object");
+        wh_reply_set(reply, 400, "the body is neither a form nor a JSON object");
         return;
     }
     if (!token_ok(b, req, body)) {
         cJSON_Delete(body);
-        reply_with(reply, 401, "bad or missing application token");
+        wh_reply_set(reply, 401, "bad or missing application token");
         b->host->log(b->host, CRMGOV_LOG_WARN, "webhook %s %s refused: %s", req->method,
                      req->path, reply->message);
         return;
     }
     int rc = 0;
-    if (route == ROUTE_EVENTS)
+    if (route == WH_ROUTE_EVENTS)
         rc = record_event(b, body, reply);
-    else if (route == ROUTE_EXECUTION)
+    else if (route == WH_ROUTE_EXECUTION)
         rc = execution_event(b, id, req, body, reply);
     else
         handle_changed(b, reply);
     cJSON_Delete(body);
     if (rc < 0 || b->host->flush(b->host) != CRMGOV_OK)
-        reply_with(reply, 503, "crmgov is stopping; send it again later");
+        wh_reply_set(reply, 503, "crmgov is stopping; send it again later");
 }

@@ -23,35 +23,6 @@
 #include "hs_map.h"
 #include "hubspot.h"
 
-enum route { ROUTE_NONE, ROUTE_EVENTS, ROUTE_EXECUTION, ROUTE_CHANGED };
-
-static void reply_with(struct wh_reply *reply, int status, const char *message)
-{
-    reply->status = status;
-    snprintf(reply->message, sizeof(reply->message), "%s", message);
-}
-
-/* /automations/{id}/{what} -> id (into buf). */
-static enum route route_of(const char *path, char *id, size_t size)
-{
-    static const char prefix[] = "/automations/";
-    if (strcmp(path, "/webhooks") == 0)
-        return ROUTE_EVENTS;
-    if (strncmp(path, prefix, sizeof(prefix) - 1) != 0)
-        return ROUTE_NONE;
-    const char *start = path + sizeof(prefix) - 1;
-    const char *slash = strchr(start, '/');
-    if (!slash || slash == start || (size_t)(slash - start) >= size)
-        return ROUTE_NONE;
-    memcpy(id, start, (size_t)(slash - start));
-    id[slash - start] = '\0';
-    if (strcmp(slash, "/execution") == 0)
-        return ROUTE_EXECUTION;
-    if (strcmp(slash, "/changed") == 0)
-        return ROUTE_CHANGED;
-    return ROUTE_NONE;
-}
-
 static int signature_ok(struct hubspot *hs, const struct wh_request *req, struct wh_reply *reply)
 {
     char base[512];
@@ -62,7 +33,7 @@ static int signature_ok(struct hubspot *hs, const struct wh_request *req, struct
                  wh_header(req, "Host") ? wh_header(req, "Host") : "localhost");
     char *uri = wh_hubspot_uri(base, req->raw_uri);
     if (!uri) {
-        reply_with(reply, 500, "out of memory");
+        wh_reply_set(reply, 500, "out of memory");
         return 0;
     }
     enum wh_verdict v = wh_hubspot_verify(
@@ -72,7 +43,7 @@ static int signature_ok(struct hubspot *hs, const struct wh_request *req, struct
     free(uri);
     if (v == WH_VALID)
         return 1;
-    reply_with(reply, 401, v == WH_MISSING ? "missing signature or timestamp"
+    wh_reply_set(reply, 401, v == WH_MISSING ? "missing signature or timestamp"
                            : v == WH_STALE ? "stale or invalid timestamp"
                                            : "bad signature");
     hs->host->log(hs->host, CRMGOV_LOG_WARN, "webhook %s %s refused: %s", req->method,
@@ -146,22 +117,22 @@ static int execution_event(struct hubspot *hs, const char *flow, const cJSON *bo
 }
 
 /* Publishes what the body says; 0, or -1 with the reply set. */
-static int handle_body(struct hubspot *hs, enum route route, const char *id,
+static int handle_body(struct hubspot *hs, enum wh_route route, const char *id,
                        const struct wh_request *req, struct tally *t, struct wh_reply *reply)
 {
     cJSON *body = cJSON_ParseWithLength(req->body, req->body_len);
     if (!body || !(cJSON_IsArray(body) || cJSON_IsObject(body))) {
         cJSON_Delete(body);
-        reply_with(reply, 400, "the body is not a JSON object or array");
+        wh_reply_set(reply, 400, "the body is not a JSON object or array");
         return -1;
     }
     int ignored = 0, rc = 0;
-    if (route == ROUTE_EVENTS) {
+    if (route == WH_ROUTE_EVENTS) {
         record_events(hs, body, request_time(req), t, &ignored);
         snprintf(reply->message, sizeof(reply->message), "%d events recorded, %d ignored",
                  t->used, ignored + t->refused);
     } else if (execution_event(hs, id, body, request_time(req), t) != 0) {
-        reply_with(reply, 400, "no record id (objectId, hs_object_id or vid) in the body");
+        wh_reply_set(reply, 400, "no record id (objectId, hs_object_id or vid) in the body");
         rc = -1;
     } else {
         snprintf(reply->message, sizeof(reply->message), "execution of %.80s recorded", id);
@@ -176,7 +147,7 @@ static void handle_changed(struct hubspot *hs, const char *id, struct wh_reply *
     int rc = client ? hs_refresh_flow(hs, client, id) : -1;
     rest_client_free(client);
     if (rc < 0)
-        reply_with(reply, 502, "could not read the flow from HubSpot; try again");
+        wh_reply_set(reply, 502, "could not read the flow from HubSpot; try again");
     else
         snprintf(reply->message, sizeof(reply->message), "flow %.80s %s", id,
                  rc == 0 ? "unchanged" : "recorded");
@@ -186,23 +157,23 @@ void hs_hook(void *ctx, const struct wh_request *req, struct wh_reply *reply)
 {
     struct hubspot *hs = ctx;
     char id[128];
-    enum route route = route_of(req->path, id, sizeof(id));
-    if (route == ROUTE_NONE) {
-        reply_with(reply, 404, "unknown path");
+    enum wh_route route = wh_route_of(req->path, "/webhooks", id, sizeof(id));
+    if (route == WH_ROUTE_NONE) {
+        wh_reply_set(reply, 404, "unknown path");
         return;
     }
     if (strcmp(req->method, "POST") != 0) {
-        reply_with(reply, 405, "POST only");
+        wh_reply_set(reply, 405, "POST only");
         return;
     }
     if (!signature_ok(hs, req, reply))
         return;
     struct tally t = { 0 };
     reply->status = 200;
-    if (route == ROUTE_CHANGED)
+    if (route == WH_ROUTE_CHANGED)
         handle_changed(hs, id, reply);
     else if (handle_body(hs, route, id, req, &t, reply) != 0)
         return;
     if (t.stopped || hs->host->flush(hs->host) != CRMGOV_OK)
-        reply_with(reply, 503, "crmgov is stopping; send it again later");
+        wh_reply_set(reply, 503, "crmgov is stopping; send it again later");
 }
