@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 
 struct rest_client {
@@ -70,6 +71,18 @@ void rest_client_free(struct rest_client *c)
         return;
     curl_easy_cleanup(c->curl);
     free(c);
+}
+
+cJSON *rest_response_json(const struct crmgov_host *host, const struct rest_response *r,
+                          const char *source, const char *what)
+{
+    cJSON *doc = cJSON_ParseWithLength(r->body, r->len);
+    if (!doc) {
+        host->log(host, CRMGOV_LOG_ERROR, "%s: the answer is not JSON", what);
+        host->deadletter(host, source, 0, "malformed JSON in the answer", r->body,
+                         r->len > 4096 ? 4096 : r->len);
+    }
+    return doc;
 }
 
 void rest_response_free(struct rest_response *r)

@@ -92,6 +92,10 @@ void rest_client_free(struct rest_client *c);
 enum rest_result rest_call(struct rest_client *c, const struct rest_request *req,
                            rest_judge_fn judge, struct rest_response *out);
 void rest_response_free(struct rest_response *r);
+/* The answer's body as JSON. NULL when it is not JSON: logged under `what`
+ * and its first 4 KiB dead-lettered under `source`. Caller deletes. */
+struct cJSON *rest_response_json(const struct crmgov_host *host, const struct rest_response *r,
+                                 const char *source, const char *what);
 
 /* The back-off before retry number `retry` (0 = first): base * 2^retry,
  * capped at max; a wait the answer asked for wins but is capped too. */

@@ -123,13 +123,10 @@ static int call(struct bitrix24 *b, struct rest_client *client, const char *meth
         rest_response_free(&resp);
         return rc == REST_STOPPED ? STOPPED : FAILED;
     }
-    *out = cJSON_ParseWithLength(resp.body, resp.len);
+    char source[220];
+    snprintf(source, sizeof(source), "bitrix24:%s", method);
+    *out = rest_response_json(host, &resp, source, what);
     if (!*out) {
-        char source[220];
-        snprintf(source, sizeof(source), "bitrix24:%s", method);
-        host->log(host, CRMGOV_LOG_ERROR, "%s: the answer is not JSON", what);
-        host->deadletter(host, source, 0, "malformed JSON in the answer", resp.body,
-                         resp.len > 4096 ? 4096 : resp.len);
         rest_response_free(&resp);
         return MALFORMED;
     }

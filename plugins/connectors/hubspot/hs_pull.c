@@ -133,13 +133,10 @@ static int get_json(struct hubspot *hs, struct rest_client *client, const char *
     }
     if (date)
         *date = resp.date;
-    *out = cJSON_ParseWithLength(resp.body, resp.len);
+    char source[600];
+    snprintf(source, sizeof(source), "hubspot:%s", what);
+    *out = rest_response_json(host, &resp, source, what);
     if (!*out) {
-        char source[600];
-        snprintf(source, sizeof(source), "hubspot:%s", what);
-        host->log(host, CRMGOV_LOG_ERROR, "%s: the answer is not JSON", what);
-        host->deadletter(host, source, 0, "malformed JSON in the answer", resp.body,
-                         resp.len > 4096 ? 4096 : resp.len);
         rest_response_free(&resp);
         return MALFORMED;
     }
