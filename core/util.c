@@ -284,20 +284,16 @@ int utf8_valid(const char *str, size_t n)
     return 1;
 }
 
-char *read_file(const char *path, size_t *len)
+/* Everything up to end of file; NULL with errno set on a read error. */
+static char *read_stream(FILE *f, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
     struct strbuf sb = STRBUF_INIT;
     char chunk[65536];
     size_t n;
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
         sb_add(&sb, chunk, n);
-    int failed = ferror(f);
-    int saved = errno;
-    fclose(f);
-    if (failed) {
+    if (ferror(f)) {
+        int saved = errno;
         sb_free(&sb);
         errno = saved ? saved : EIO;
         return NULL;
@@ -305,6 +301,23 @@ char *read_file(const char *path, size_t *len)
     if (len)
         *len = sb.len;
     return sb_detach(&sb);
+}
+
+char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *text = read_stream(f, len);
+    int saved = errno;
+    fclose(f);
+    errno = saved;
+    return text;
+}
+
+char *read_file_or_stdin(const char *path, size_t *len)
+{
+    return strcmp(path, "-") == 0 ? read_stream(stdin, len) : read_file(path, len);
 }
 
 char *path_dirname(const char *path)

@@ -61,6 +61,8 @@ int hex_decode(const char *hex, uint8_t *out, size_t n);
 int utf8_valid(const char *s, size_t n);
 /* Reads a whole file; NULL with errno set on failure. */
 char *read_file(const char *path, size_t *len);
+/* read_file, or all of standard input when path is "-". */
+char *read_file_or_stdin(const char *path, size_t *len);
 /* Directory part of a path ("." when none); caller frees. */
 char *path_dirname(const char *path);
 /* path itself when absolute or base is NULL, else base/path; caller frees. */

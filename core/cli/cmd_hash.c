@@ -13,19 +13,6 @@
 #include "cli/cli.h"
 #include "event.h"
 
-static char *read_input(const char *path, size_t *len)
-{
-    if (strcmp(path, "-") != 0)
-        return read_file(path, len);
-    struct strbuf sb = STRBUF_INIT;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
-        sb_add(&sb, chunk, n);
-    *len = sb.len;
-    return sb_detach(&sb);
-}
-
 static int hash_one(const char *text, size_t len, const char *where, int with_id)
 {
     struct strbuf why = STRBUF_INIT;
@@ -69,7 +56,7 @@ static int cmd_hash(int argc, char **argv)
         return EXIT_USAGE;
     }
     size_t len = 0;
-    char *text = read_input(argv[1], &len);
+    char *text = read_file_or_stdin(argv[1], &len);
     if (!text) {
         fprintf(stderr, "crmgov hash: cannot read %s\n", argv[1]);
         return EXIT_USAGE;

@@ -49,19 +49,6 @@ static int usage(const char *what)
     return EXIT_USAGE;
 }
 
-static char *read_input(const char *path, size_t *len)
-{
-    if (strcmp(path, "-") != 0)
-        return read_file(path, len);
-    struct strbuf sb = STRBUF_INIT;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
-        sb_add(&sb, chunk, n);
-    *len = sb.len;
-    return sb_detach(&sb);
-}
-
 static int read_keys(const char *path, minisign_trusted_keys *keys)
 {
     size_t len = 0, line = 0;
@@ -79,7 +66,7 @@ static int read_keys(const char *path, minisign_trusted_keys *keys)
 static int read_saved_head(const char *path, struct audit_head *head)
 {
     size_t len = 0;
-    char *text = read_input(path, &len);
+    char *text = read_file_or_stdin(path, &len);
     struct strbuf why = STRBUF_INIT;
     int rc = text ? audit_head_from_text(text, len, head, &why) : -1;
     if (!text)
@@ -326,7 +313,7 @@ static int log_check_proof(const struct cli_args *args)
     int status = EXIT_USAGE;
     if ((pubkey && read_keys(pubkey, &keys)) || (state && read_saved_head(state, &saved)))
         goto done;
-    if (!(text = read_input(args->positional[1], &len))) {
+    if (!(text = read_file_or_stdin(args->positional[1], &len))) {
         fprintf(stderr, "crmgov log: %s: %s\n", args->positional[1], strerror(errno));
         goto done;
     }
