@@ -61,7 +61,16 @@ static int cmd_hash(int argc, char **argv)
         fprintf(stderr, "crmgov hash: cannot read %s\n", argv[1]);
         return EXIT_USAGE;
     }
-    cJSON *whole = cJSON_ParseWithLength(text, len);
+    /* one object (over any number of lines), or else JSON Lines */
+    const char *end = NULL;
+    cJSON *whole = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    while (whole && end < text + len && (*end == ' ' || *end == '\t' || *end == '\r' ||
+                                         *end == '\n'))
+        end++;
+    if (whole && end != text + len) {
+        cJSON_Delete(whole);
+        whole = NULL;
+    }
     int status = whole ? hash_one(text, len, argv[1], 0) : hash_lines(text, argv[1]);
     cJSON_Delete(whole);
     free(text);
