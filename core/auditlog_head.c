@@ -19,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "canon.h"
 #include "timeutil.h"
 
 #define ROOT_BASE64_SIZE 45 /* base64 of 32 bytes (44 chars) + NUL */
@@ -303,7 +304,9 @@ int audit_head_from_text(const char *text, size_t len, struct audit_head *out,
                          struct strbuf *why)
 {
     memset(out, 0, sizeof(*out));
-    cJSON *json = cJSON_ParseWithLength(text, len);
+    size_t at;
+    int trailing;
+    cJSON *json = json_parse_exact(text, len, &at, &trailing);
     if (!json)
         return sb_adds(why, "head: not valid JSON"), -1;
     int rc = audit_head_from_json(json, out, why);

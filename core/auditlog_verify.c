@@ -662,7 +662,9 @@ static int check_consistency(const cJSON *o, const struct audit_head *head,
 int auditlog_check_proof(const char *json_text, size_t len, const minisign_trusted_keys *keys,
                          const struct audit_head *saved, struct strbuf *why)
 {
-    cJSON *o = cJSON_ParseWithLength(json_text, len);
+    size_t at;
+    int trailing;
+    cJSON *o = json_parse_exact(json_text, len, &at, &trailing);
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(o, "type");
     struct audit_head head;
     memset(&head, 0, sizeof(head));

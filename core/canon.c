@@ -86,6 +86,26 @@ static int write_object(struct strbuf *sb, const cJSON *item)
     return rc;
 }
 
+cJSON *json_parse_exact(const char *text, size_t len, size_t *error_at, int *trailing)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    *trailing = 0;
+    if (!root) {
+        *error_at = (end && end >= text ? (size_t)(end - text) : 0) + 1;
+        return NULL;
+    }
+    for (const char *c = end; c < text + len; c++) {
+        if (*c != ' ' && *c != '\t' && *c != '\r' && *c != '\n') {
+            cJSON_Delete(root);
+            *error_at = (size_t)(c - text) + 1;
+            *trailing = 1;
+            return NULL;
+        }
+    }
+    return root;
+}
+
 int canon_write(struct strbuf *sb, const cJSON *item)
 {
     switch (item->type & 0xff) {

@@ -16,6 +16,12 @@
 
 #include "util.h"
 
+/* Parses text as exactly one JSON value. cJSON alone stops after the first
+ * value and ignores whatever follows; here anything but blanks after it
+ * makes the text invalid too. NULL then, with *error_at the 1-based byte
+ * where it went wrong and *trailing 1 when a whole value came before it. */
+cJSON *json_parse_exact(const char *text, size_t len, size_t *error_at, int *trailing);
+
 /* Appends item's canonical JSON. -1 when an object repeats a key. */
 int canon_write(struct strbuf *sb, const cJSON *item);
 

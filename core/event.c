@@ -624,23 +624,16 @@ static struct event_box *parse_line(const char *line, size_t len, const char *so
         sb_adds(why, "invalid UTF-8");
         return NULL;
     }
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(line, len, &end, 0);
+    size_t at;
+    int trailing;
+    cJSON *root = json_parse_exact(line, len, &at, &trailing);
     if (!root) {
-        size_t at = end && end >= line ? (size_t)(end - line) : 0;
         sb_reset(why);
-        sb_addf(why, "invalid JSON near byte %zu", at + 1);
+        if (trailing)
+            sb_addf(why, "invalid JSON: text after the object at byte %zu", at);
+        else
+            sb_addf(why, "invalid JSON near byte %zu", at);
         return NULL;
-    }
-    /* cJSON stops after the first value: anything but blanks after it is garbage. */
-    for (const char *c = end; c < line + len; c++) {
-        if (*c != ' ' && *c != '\t' && *c != '\r' && *c != '\n') {
-            cJSON_Delete(root);
-            sb_reset(why);
-            sb_addf(why, "invalid JSON: text after the object at byte %zu",
-                    (size_t)(c - line) + 1);
-            return NULL;
-        }
     }
     struct event_box *box = event_from_cjson(root, source, line_no, why);
     cJSON_Delete(root);
@@ -669,7 +662,9 @@ struct event_box *event_definition_from_cjson(const cJSON *root, const char *sys
 struct event_box *event_parse_definition(const char *json, size_t len, const char *system,
                                          struct strbuf *why)
 {
-    cJSON *root = cJSON_ParseWithLength(json, len);
+    size_t at;
+    int trailing;
+    cJSON *root = json_parse_exact(json, len, &at, &trailing);
     if (!root) {
         sb_reset(why);
         sb_adds(why, "not valid JSON");

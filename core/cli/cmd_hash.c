@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "canon.h"
 #include "cli/cli.h"
 #include "event.h"
 
@@ -62,15 +63,9 @@ static int cmd_hash(int argc, char **argv)
         return EXIT_USAGE;
     }
     /* one object (over any number of lines), or else JSON Lines */
-    const char *end = NULL;
-    cJSON *whole = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    while (whole && end < text + len && (*end == ' ' || *end == '\t' || *end == '\r' ||
-                                         *end == '\n'))
-        end++;
-    if (whole && end != text + len) {
-        cJSON_Delete(whole);
-        whole = NULL;
-    }
+    size_t at;
+    int trailing;
+    cJSON *whole = json_parse_exact(text, len, &at, &trailing);
     int status = whole ? hash_one(text, len, argv[1], 0) : hash_lines(text, argv[1]);
     cJSON_Delete(whole);
     free(text);

@@ -40,6 +40,7 @@ refused() {
 
 printf '{"object":"lead","trigger":{"on":"sometimes"}}' > bad-on.json
 printf '{"object":"lead","trigger":{"on":"create"}' > not-json.json
+printf '{"object":"lead","trigger":{"on":"create"}}\n{"object":"deal","trigger":{"on":"create"}}\n' > two-objects.json
 printf '{"id":"wf-b","object":"lead","trigger":{"on":"create"}}' > other-id.json
 printf '{"system":"hs","object":"lead","trigger":{"on":"create"}}' > other-sys.json
 printf '[1]' > array.json
@@ -69,6 +70,7 @@ refused 2 "crmgov change: --at must be an RFC 3339 time" change propose sf/wf-a 
 refused 2 "crmgov change: sf/wf-zz is not in the inventory; propose it with --file" change propose sf/wf-zz --status active --by u-1
 refused 2 "crmgov change: cannot read missing.json: No such file or directory" change propose sf/wf-a --file missing.json --by u-1
 refused 2 "crmgov change: not-json.json is not valid JSON" change propose sf/wf-a --file not-json.json --by u-1
+refused 2 "crmgov change: two-objects.json is not valid JSON" change propose sf/wf-a --file two-objects.json --by u-1
 refused 2 "crmgov change: bad-on.json: field 'trigger.on' is 'sometimes', not one of create|update|delete|create_or_update|schedule|manual" change propose sf/wf-a --file bad-on.json --by u-1
 refused 2 "crmgov change: bad-in.json: field 'conditions[0].value' must be an array for op 'in'" change propose sf/wf-a --file bad-in.json --by u-1
 refused 2 "crmgov change: array.json: an automation definition must be a JSON object" change propose sf/wf-a --file array.json --by u-1
@@ -113,6 +115,7 @@ refused 2 "crmgov check: --format must be table, json or sarif" check no-id.json
 refused 2 "crmgov check: --fail-on must be low, medium, high, critical or never" check no-id.json --fail-on always
 refused 2 "crmgov check: cannot read missing.json: No such file or directory" check missing.json
 refused 2 "crmgov check: not-json.json is not valid JSON" check not-json.json
+refused 2 "crmgov check: two-objects.json is not valid JSON" check two-objects.json
 refused 2 "crmgov check: bad-on.json: field 'trigger.on' is 'sometimes', not one of create|update|delete|create_or_update|schedule|manual" check bad-on.json --system sf
 refused 2 "crmgov check: array.json: an automation definition must be a JSON object" check array.json
 refused 2 "crmgov check: no-id.json: \"id\" is required" check no-id.json --system sf

@@ -72,6 +72,9 @@ expect_contains "is in the log of 4 entries" "$OUT"
 jq '.entry |= sub("CR-4"; "CR-5")' p6.json > edited.json
 expect_exit 1 "$CRMGOV" log check-proof edited.json --pubkey log.key.pub
 expect_eq "FAILED: proof: leaf_hash is not the hash of the entry" "$OUT"
+cat p6.json edited.json > two-proofs.json
+expect_exit 1 "$CRMGOV" log check-proof two-proofs.json --pubkey log.key.pub
+expect_eq "FAILED: proof: not a JSON object with a 'type'" "$OUT"
 jq 'del(.leaf_hash)' edited.json > edited2.json
 expect_exit 1 "$CRMGOV" log check-proof edited2.json --pubkey log.key.pub
 expect_eq "FAILED: inclusion proof: proof does not match the root" "$OUT"

@@ -154,7 +154,7 @@ static int read_entries(struct chg_layer *l, struct check_run *r, const struct c
             fprintf(stderr, "crmgov check: cannot read %s: %s\n", file, strerror(errno));
             return 2;
         }
-        cJSON *doc = cJSON_ParseWithLength(text, len);
+        cJSON *doc = chg_parse_whole(text, len);
         free(text);
         if (!doc) {
             fprintf(stderr, "crmgov check: %s is not valid JSON\n", file);

@@ -103,3 +103,17 @@ char *chg_read_file(const char *path, size_t *len)
         *len = b.len;
     return chg_buf_detach(&b);
 }
+
+cJSON *chg_parse_whole(const char *text, size_t len)
+{
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    while (doc && end < text + len && (*end == ' ' || *end == '\t' || *end == '\r' ||
+                                       *end == '\n'))
+        end++;
+    if (doc && end != text + len) {
+        cJSON_Delete(doc);
+        doc = NULL;
+    }
+    return doc;
+}

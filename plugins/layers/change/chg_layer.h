@@ -233,6 +233,9 @@ int chg_parse_definition(const struct crmgov_host *h, const cJSON *obj, struct c
 void chg_parsed_free(struct chg_parsed *p);
 /* Reads a whole file; NULL with errno on failure. Caller frees. */
 char *chg_read_file(const char *path, size_t *len);
+/* A file's text as one JSON value; NULL also when more than blanks follow
+ * it (cJSON alone stops after a first object and drops the rest). */
+cJSON *chg_parse_whole(const char *text, size_t len);
 
 /* ---- commands ------------------------------------------------------------------------- */
 int chg_cmd_change(void *state, int argc, char **argv);

@@ -166,7 +166,7 @@ static int proposal_definition(struct chg_layer *l, const struct chg_args *args,
             fprintf(stderr, "crmgov change: cannot read %s: %s\n", file, strerror(errno));
             return 2;
         }
-        p->definition = cJSON_ParseWithLength(text, len);
+        p->definition = chg_parse_whole(text, len);
         free(text);
         if (!p->definition) {
             fprintf(stderr, "crmgov change: %s is not valid JSON\n", file);
