@@ -131,6 +131,8 @@ struct own_holding {
     crmgov_time since;
     char *assigned_by;
 };
+/* qsort order of struct own_holding pointers: system, automation id, role. */
+int own_holding_cmp(const void *x, const void *y);
 
 /* Action types an automation directs at a person (a bit each). */
 enum {

@@ -561,16 +561,6 @@ static int cmd_import(struct own_layer *l, struct own_args *a)
 /* ------------------------------------------------------------------------ */
 /* transfer                                                                  */
 
-static int by_holding(const void *x, const void *y)
-{
-    const struct own_holding *a = *(const struct own_holding *const *)x;
-    const struct own_holding *b = *(const struct own_holding *const *)y;
-    int c = strcmp(a->automation->system, b->automation->system);
-    if (!c)
-        c = strcmp(a->automation->id, b->automation->id);
-    return c ? c : (int)a->role - (int)b->role;
-}
-
 /* Every holding of --from (in --system, of --role), sorted. */
 static void collect_holdings(const struct own_layer *l, const struct own_args *a, int role,
                              struct own_vec *out)
@@ -587,7 +577,7 @@ static void collect_holdings(const struct own_layer *l, const struct own_args *a
         }
     }
     if (out->n)
-        qsort(out->items, out->n, sizeof(void *), by_holding);
+        qsort(out->items, out->n, sizeof(void *), own_holding_cmp);
 }
 
 /* A transfer to someone who cannot hold every role is refused whole. */

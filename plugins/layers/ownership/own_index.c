@@ -632,3 +632,13 @@ void own_index_free(struct own_layer *l)
     own_map_free(&l->emails);
     own_heap_free(&l->deadlines);
 }
+
+int own_holding_cmp(const void *x, const void *y)
+{
+    const struct own_holding *a = *(const struct own_holding *const *)x;
+    const struct own_holding *b = *(const struct own_holding *const *)y;
+    int c = strcmp(a->automation->system, b->automation->system);
+    if (!c)
+        c = strcmp(a->automation->id, b->automation->id);
+    return c ? c : (int)a->role - (int)b->role;
+}

@@ -60,16 +60,6 @@ static int svc_owners_of(const struct crmgov_ownership_service *svc, const char 
     return 0;
 }
 
-static int by_automation(const void *x, const void *y)
-{
-    const struct own_holding *a = *(const struct own_holding *const *)x;
-    const struct own_holding *b = *(const struct own_holding *const *)y;
-    int c = strcmp(a->automation->system, b->automation->system);
-    if (!c)
-        c = strcmp(a->automation->id, b->automation->id);
-    return c ? c : (int)a->role - (int)b->role;
-}
-
 /* Calls fn for one principal's holdings in (system, automation, role) order. */
 static int visit_principal(const struct own_layer *l, const struct own_principal *p, int role,
                            crmgov_owner_info_fn fn, void *ctx)
@@ -79,7 +69,7 @@ static int visit_principal(const struct own_layer *l, const struct own_principal
         return 0;
     const struct own_holding **sorted = own_alloc(n * sizeof(*sorted));
     memcpy(sorted, p->holdings.items, n * sizeof(*sorted));
-    qsort(sorted, n, sizeof(*sorted), by_automation);
+    qsort(sorted, n, sizeof(*sorted), own_holding_cmp);
     crmgov_time t = now_of(l);
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++) {
