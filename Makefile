@@ -195,10 +195,13 @@ $(BUILD)/tests/test_gen: tests/unit/test_gen.c $(GEN_SRC) $(wildcard tools/crmgo
 # A plugin test may link objects of the plugin it tests: its plugin.mk sets
 # TEST_OBJS_<name> (objects without the plugin's entry point).
 .SECONDEXPANSION:
-$(BUILD)/tests/test_%: tests/plugins/test_%.c $(HARNESS_LIB) $$(TEST_OBJS_$$*)
+# Every one links tests/support/testfiles.c (file chores shared by the tests).
+$(BUILD)/tests/test_%: tests/plugins/test_%.c $(HARNESS_LIB) $$(TEST_OBJS_$$*) \
+                       tests/support/testfiles.c tests/support/testfiles.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CORE_CFLAGS) -Isdk/harness -Iplugins $(call pkg_cflags,cmocka $(TEST_PKGS_$*)) \
-	  -o $@ $< $(TEST_OBJS_$*) $(HARNESS_LIB) $(TEST_LIBS) $(call pkg_libs,$(TEST_PKGS_$*))
+	  -o $@ $< tests/support/testfiles.c $(TEST_OBJS_$*) $(HARNESS_LIB) $(TEST_LIBS) \
+	  $(call pkg_libs,$(TEST_PKGS_$*))
 
 # Plugin fixtures for the loader tests, each wrong in the way its name says.
 $(BUILD)/testplugins/%.so: tests/plugins/fixtures/%.c

@@ -37,20 +37,6 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* ------------------------------------------------------------------------ */
 /* a full pull                                                               */
 
@@ -473,6 +459,5 @@ int main(void)
     snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
     if (system(cmd) != 0)
         return 1;
-    (void)read_text;
     return failed;
 }

@@ -39,6 +39,7 @@
 #include "connectors/salesforce/sf_api.h"
 #include "connectors/salesforce/sf_sync.h"
 #include "crmgov-harness.h"
+#include "../support/testfiles.h"
 
 #define SECRET "s3cret-do-not-log"
 #define Q "/services/data/v60.0/query"
@@ -49,29 +50,6 @@ struct fixture {
     char plugin[512];
     struct sf_server *server;
 };
-
-static char *read_text(const char *path)
-{
-    FILE *file = fopen(path, "rb");
-    if (file == NULL)
-        return NULL;
-    fseek(file, 0, SEEK_END);
-    long size = ftell(file);
-    fseek(file, 0, SEEK_SET);
-    char *text = calloc(1, (size_t)size + 1);
-    size_t got = fread(text, 1, (size_t)size, file);
-    text[got] = '\0';
-    fclose(file);
-    return text;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *file = fopen(path, "wb");
-    assert_non_null(file);
-    fputs(text, file);
-    fclose(file);
-}
 
 static char *replace_all(const char *text, const char *from, const char *to)
 {
@@ -96,7 +74,7 @@ static char *data_file(const struct fixture *f, const char *name)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/tests/data/salesforce/api/%s", f->source_dir, name);
-    char *text = read_text(path);
+    char *text = tf_read(path, NULL);
     assert_non_null(text);
     return text;
 }
@@ -115,8 +93,8 @@ static void expect_file(const struct fixture *f, const char *name, const char *g
     snprintf(path, sizeof path, "%s/tests/data/salesforce/expected/%s", f->source_dir, name);
     char *got = replace_all(got_raw, sf_server_url(f->server), "@URL@");
     if (getenv("SF_WRITE_EXPECTED") != NULL)
-        write_text(path, got);
-    char *expected = read_text(path);
+        tf_write(path, got);
+    char *expected = tf_read(path, NULL);
     assert_non_null(expected);
     assert_string_equal(got, expected);
     free(expected);
@@ -207,7 +185,7 @@ static void test_one_pass_through_the_core(void **state)
     dup2(saved_stderr, STDERR_FILENO);
     close(saved_stderr);
     close(log_fd);
-    char *log = read_text(log_path);
+    char *log = tf_read(log_path, NULL);
     unlink(log_path);
 
     expect_file(f, "harness-api.jsonl", published);
@@ -369,13 +347,13 @@ static void test_token_file_is_read_again(void **state)
     char path[] = "/tmp/crmgov-sftoken-XXXXXX";
     int fd = mkstemp(path);
     close(fd);
-    write_text(path, "file-1\n");
+    tf_write(path, "file-1\n");
     struct sf_api_settings settings = {.token_file = path};
     struct connector c;
     open_connector(&c, f, &settings);
     sf_api_pass(c.api);
     free(sf_fakehost_take(c.fake));
-    write_text(path, "  file-2\n");
+    tf_write(path, "  file-2\n");
     free(sf_server_take_log(f->server));
     sf_api_pass(c.api);
     char *log = sf_server_take_log(f->server);

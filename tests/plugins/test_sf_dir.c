@@ -24,82 +24,13 @@
 #include <cmocka.h>
 
 #include "crmgov-harness.h"
+#include "../support/testfiles.h"
 
 struct fixture {
     char root[64];
     char plugin[512];
     char source_dir[512];
 };
-
-static char *read_text(const char *path)
-{
-    FILE *file = fopen(path, "rb");
-    if (file == NULL)
-        return NULL;
-    fseek(file, 0, SEEK_END);
-    long size = ftell(file);
-    fseek(file, 0, SEEK_SET);
-    char *text = calloc(1, (size_t)size + 1);
-    size_t got = fread(text, 1, (size_t)size, file);
-    text[got] = '\0';
-    fclose(file);
-    return text;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *file = fopen(path, "wb");
-    assert_non_null(file);
-    fputs(text, file);
-    fclose(file);
-}
-
-/* Copies a tree and dates every file 2026-03-01T09:00:00Z. */
-static void copy_tree(const char *from, const char *to)
-{
-    mkdir(to, 0755);
-    DIR *dir = opendir(from);
-    assert_non_null(dir);
-    struct dirent *entry;
-    while ((entry = readdir(dir)) != NULL) {
-        if (entry->d_name[0] == '.')
-            continue;
-        char source[1024], target[1024];
-        snprintf(source, sizeof source, "%s/%s", from, entry->d_name);
-        snprintf(target, sizeof target, "%s/%s", to, entry->d_name);
-        struct stat info;
-        assert_int_equal(stat(source, &info), 0);
-        if (S_ISDIR(info.st_mode)) {
-            copy_tree(source, target);
-            continue;
-        }
-        char *text = read_text(source);
-        write_text(target, text);
-        free(text);
-        struct timespec times[2] = {{1772355600, 0}, {1772355600, 0}};
-        assert_int_equal(utimensat(AT_FDCWD, target, times, 0), 0);
-    }
-    closedir(dir);
-}
-
-static void remove_tree(const char *path)
-{
-    DIR *dir = opendir(path);
-    if (dir == NULL) {
-        unlink(path);
-        return;
-    }
-    struct dirent *entry;
-    while ((entry = readdir(dir)) != NULL) {
-        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
-            continue;
-        char child[1024];
-        snprintf(child, sizeof child, "%s/%s", path, entry->d_name);
-        remove_tree(child);
-    }
-    closedir(dir);
-    rmdir(path);
-}
 
 /* text with every `from` replaced by `to` (malloc'd). */
 static char *replace_all(const char *text, const char *from, const char *to)
@@ -127,8 +58,8 @@ static void expect_file(const struct fixture *f, const char *name, const char *g
     snprintf(path, sizeof path, "%s/tests/data/salesforce/expected/%s", f->source_dir, name);
     char *got = replace_all(got_raw, f->root, "@ROOT@");
     if (getenv("SF_WRITE_EXPECTED") != NULL)
-        write_text(path, got);
-    char *expected = read_text(path);
+        tf_write(path, got);
+    char *expected = tf_read(path, NULL);
     assert_non_null(expected);
     assert_string_equal(got, expected);
     free(expected);
@@ -147,7 +78,7 @@ static int setup(void **state)
     assert_non_null(mkdtemp(f->root));
     char fixture[1024];
     snprintf(fixture, sizeof fixture, "%s/tests/data/salesforce/sfdx", f->source_dir);
-    copy_tree(fixture, f->root);
+    tf_copy_tree(fixture, f->root, 1772355600); /* 2026-03-01T09:00:00Z */
     *state = f;
     return 0;
 }
@@ -155,7 +86,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    remove_tree(f->root);
+    tf_remove_tree(f->root);
     free(f);
     return 0;
 }

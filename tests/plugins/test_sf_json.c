@@ -36,6 +36,7 @@
 #include "connectors/salesforce/sf_map.h"
 #include "connectors/salesforce/sf_service.h"
 #include "connectors/salesforce/sf_workflow.h"
+#include "../support/testfiles.h"
 
 #define AT 1772355600000LL /* 2026-03-01T09:00:00Z */
 
@@ -43,22 +44,6 @@ static const char *source_dir(void)
 {
     const char *dir = getenv("CRMGOV_SOURCE_DIR");
     return dir != NULL ? dir : ".";
-}
-
-static char *read_text(const char *path, size_t *size)
-{
-    FILE *file = fopen(path, "rb");
-    if (file == NULL)
-        return NULL;
-    fseek(file, 0, SEEK_END);
-    long length = ftell(file);
-    fseek(file, 0, SEEK_SET);
-    char *text = calloc(1, (size_t)length + 1);
-    size_t got = fread(text, 1, (size_t)length, file);
-    fclose(file);
-    if (size != NULL)
-        *size = got;
-    return text;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -227,7 +212,7 @@ static void test_tooling_answer_maps_exactly(void **state)
     (void)state;
     char path[1024];
     snprintf(path, sizeof path, "%s/tests/data/salesforce/api/flow-opp.json", source_dir());
-    char *text = read_text(path, NULL);
+    char *text = tf_read(path, NULL);
     cJSON *answer = cJSON_Parse(text);
     free(text);
     const cJSON *record = cJSON_GetArrayItem(cJSON_GetObjectItem(answer, "records"), 0);

@@ -29,6 +29,7 @@
 #include "../support/sf_fakehost.h"
 #include "connectors/salesforce/sf_dir.h"
 #include "connectors/salesforce/sf_sync.h"
+#include "../support/testfiles.h"
 
 #define FLOWS "force-app/main/default/flows/"
 
@@ -42,76 +43,6 @@ struct fixture {
 
 /* ------------------------------------------------------------------------ */
 /* Files.                                                                    */
-
-static char *read_text(const char *path)
-{
-    FILE *file = fopen(path, "rb");
-    if (file == NULL)
-        return NULL;
-    fseek(file, 0, SEEK_END);
-    long size = ftell(file);
-    fseek(file, 0, SEEK_SET);
-    char *text = calloc(1, (size_t)size + 1);
-    if (fread(text, 1, (size_t)size, file) != (size_t)size) {
-        free(text);
-        text = NULL;
-    }
-    fclose(file);
-    return text;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *file = fopen(path, "wb");
-    assert_non_null(file);
-    fputs(text, file);
-    fclose(file);
-}
-
-static void copy_tree(const char *from, const char *to)
-{
-    mkdir(to, 0755);
-    DIR *dir = opendir(from);
-    assert_non_null(dir);
-    struct dirent *entry;
-    while ((entry = readdir(dir)) != NULL) {
-        if (entry->d_name[0] == '.')
-            continue;
-        char source[1024], target[1024];
-        snprintf(source, sizeof source, "%s/%s", from, entry->d_name);
-        snprintf(target, sizeof target, "%s/%s", to, entry->d_name);
-        struct stat info;
-        assert_int_equal(stat(source, &info), 0);
-        if (S_ISDIR(info.st_mode)) {
-            copy_tree(source, target);
-        } else {
-            char *text = read_text(source);
-            assert_non_null(text);
-            write_text(target, text);
-            free(text);
-        }
-    }
-    closedir(dir);
-}
-
-static void remove_tree(const char *path)
-{
-    DIR *dir = opendir(path);
-    if (dir == NULL) {
-        unlink(path);
-        return;
-    }
-    struct dirent *entry;
-    while ((entry = readdir(dir)) != NULL) {
-        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
-            continue;
-        char child[1024];
-        snprintf(child, sizeof child, "%s/%s", path, entry->d_name);
-        remove_tree(child);
-    }
-    closedir(dir);
-    rmdir(path);
-}
 
 static time_t utc(const char *text)
 {
@@ -159,14 +90,14 @@ static void edit(struct fixture *f, const char *relative, const char *from, cons
                  const char *when)
 {
     char *path = in_root(f, relative);
-    char *text = read_text(path);
+    char *text = tf_read(path, NULL);
     assert_non_null(text);
     char *at = strstr(text, from);
     assert_non_null(at);
     size_t size = strlen(text) - strlen(from) + strlen(to) + 1;
     char *edited = malloc(size);
     snprintf(edited, size, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
-    write_text(path, edited);
+    tf_write(path, edited);
     set_mtimes(path, when);
     free(edited);
     free(text);
@@ -216,11 +147,11 @@ static void expect_pass_file(struct fixture *f, const char *name)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/tests/data/salesforce/expected/%s", f->source_dir, name);
-    char *expected = read_text(path);
+    char *expected = tf_read(path, NULL);
     assert_non_null(expected);
     char *got = pass(f);
     if (getenv("SF_WRITE_EXPECTED") != NULL)
-        write_text(path, got);
+        tf_write(path, got);
     assert_string_equal(got, expected);
     free(got);
     free(expected);
@@ -235,7 +166,7 @@ static int setup(void **state)
     assert_non_null(mkdtemp(f->root));
     char fixture[1024];
     snprintf(fixture, sizeof fixture, "%s/tests/data/salesforce/sfdx", f->source_dir);
-    copy_tree(fixture, f->root);
+    tf_copy_tree(fixture, f->root, -1);
     set_mtimes(f->root, "2026-03-01T09:00:00Z");
     f->fake = sf_fakehost_new(f->root);
     open_connector(f, 58);
@@ -248,7 +179,7 @@ static int teardown(void **state)
     struct fixture *f = *state;
     close_connector(f);
     sf_fakehost_free(f->fake);
-    remove_tree(f->root);
+    tf_remove_tree(f->root);
     free(f->source_dir);
     free(f);
     return 0;
@@ -420,9 +351,9 @@ static void test_duplicate_name_is_a_dead_letter(void **state)
 {
     struct fixture *f = *state;
     free(pass(f));
-    char *text = read_text(in_root(f, FLOWS "Lead_Welcome_Email.flow-meta.xml"));
+    char *text = tf_read(in_root(f, FLOWS "Lead_Welcome_Email.flow-meta.xml"), NULL);
     mkdir(in_root(f, "zz-retrieve"), 0755);
-    write_text(in_root(f, "zz-retrieve/Lead_Welcome_Email.flow"), text);
+    tf_write(in_root(f, "zz-retrieve/Lead_Welcome_Email.flow"), text);
     set_mtimes(in_root(f, "zz-retrieve"), "2026-03-06T09:00:00Z");
     free(text);
     expect_pass(f, "{\"deadletter\":{\"line\":0,\"reason\":\"another file already defines the "
