@@ -74,7 +74,7 @@ static int rebuild_tree(struct store *s, merkle_frontier *out)
 
 int auditlog_tree(struct store *s, merkle_frontier *out)
 {
-    pthread_mutex_lock(&s->lock);
+    store_lock(s);
     merkle_frontier_init(out);
     sqlite3_stmt *st = store_stmt(s, sql_tree_get);
     int rc = -1;
@@ -101,7 +101,7 @@ int auditlog_tree(struct store *s, merkle_frontier *out)
         if (step == SQLITE_DONE)
             rc = rebuild_tree(s, out);
     }
-    pthread_mutex_unlock(&s->lock);
+    store_unlock(s);
     return rc;
 }
 
@@ -213,7 +213,7 @@ static int head_from_row(sqlite3_stmt *st, struct audit_head *out)
 static int read_head(struct store *s, const char *sql, uint64_t size, struct audit_head *out)
 {
     memset(out, 0, sizeof(*out));
-    pthread_mutex_lock(&s->lock);
+    store_lock(s);
     sqlite3_stmt *st = store_stmt(s, sql);
     int rc = -1;
     if (st) {
@@ -225,7 +225,7 @@ static int read_head(struct store *s, const char *sql, uint64_t size, struct aud
                                    : store_fail(s, "audit head");
         sqlite3_reset(st);
     }
-    pthread_mutex_unlock(&s->lock);
+    store_unlock(s);
     return rc;
 }
 
@@ -318,7 +318,7 @@ static int canonical_details(const char *details_json, struct strbuf *out)
 int auditlog_append(struct store *s, const char *actor, const char *action,
                     const char *subject, const char *details_json, crmgov_time at)
 {
-    pthread_mutex_lock(&s->lock);
+    store_lock(s);
     struct strbuf canonical = STRBUF_INIT, details = STRBUF_INIT;
     merkle_frontier tree;
     int rc = CRMGOV_ERROR;
@@ -350,14 +350,14 @@ int auditlog_append(struct store *s, const char *actor, const char *action,
 done:
     sb_free(&canonical);
     sb_free(&details);
-    pthread_mutex_unlock(&s->lock);
+    store_unlock(s);
     return rc;
 }
 
 int auditlog_scan(struct store *s, uint64_t since_seq,
                   int (*fn)(void *ctx, const struct crmgov_audit_entry *e), void *ctx)
 {
-    pthread_mutex_lock(&s->lock);
+    store_lock(s);
     sqlite3_stmt *st;
     int rc = 0;
     if (sqlite3_prepare_v2(s->db,
@@ -365,7 +365,7 @@ int auditlog_scan(struct store *s, uint64_t since_seq,
                            "WHERE seq >= ?1 ORDER BY seq",
                            -1, &st, NULL) != SQLITE_OK) {
         rc = store_fail(s, "audit log scan");
-        pthread_mutex_unlock(&s->lock);
+        store_unlock(s);
         return rc;
     }
     sqlite3_bind_int64(st, 1, (int64_t)since_seq);
@@ -382,6 +382,6 @@ int auditlog_scan(struct store *s, uint64_t since_seq,
         rc = fn(ctx, &e);
     }
     sqlite3_finalize(st);
-    pthread_mutex_unlock(&s->lock);
+    store_unlock(s);
     return rc;
 }

@@ -346,7 +346,7 @@ int auditlog_verify(struct store *s, const struct audit_verify_options *options,
     r->signatures_checked = options->keys != NULL;
     struct verify v = { .s = s, .o = options, .r = r };
     merkle_frontier_init(&v.tree);
-    pthread_mutex_lock(&s->lock);
+    store_lock(s);
     int own_tx = !s->in_tx;
     if (own_tx) /* one snapshot of the whole log, without blocking writers */
         sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
@@ -365,7 +365,7 @@ int auditlog_verify(struct store *s, const struct audit_verify_options *options,
         check_saved(&v);
     if (own_tx)
         sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-    pthread_mutex_unlock(&s->lock);
+    store_unlock(s);
     for (size_t i = 0; i < v.n_heads; i++)
         free(v.heads[i].problem);
     free(v.heads);
@@ -501,10 +501,10 @@ int auditlog_prove_inclusion(struct store *s, uint64_t seq, uint64_t tree_size, 
     *out = NULL;
     struct audit_head head;
     struct leaves leaves;
-    pthread_mutex_lock(&s->lock);
+    store_lock(s);
     int rc = proof_setup(s, tree_size, &head, &leaves, why);
     if (rc) {
-        pthread_mutex_unlock(&s->lock);
+        store_unlock(s);
         return rc;
     }
     struct strbuf canonical = STRBUF_INIT;
@@ -532,7 +532,7 @@ int auditlog_prove_inclusion(struct store *s, uint64_t seq, uint64_t tree_size, 
         cJSON_AddItemToObject(o, "head", audit_head_to_json(&head));
         *out = o;
     }
-    pthread_mutex_unlock(&s->lock);
+    store_unlock(s);
     sb_free(&canonical);
     audit_head_free(&head);
     free(leaves.hashes);
@@ -545,9 +545,9 @@ int auditlog_prove_consistency(struct store *s, uint64_t old_size, uint64_t tree
     *out = NULL;
     struct audit_head head;
     struct leaves leaves;
-    pthread_mutex_lock(&s->lock);
+    store_lock(s);
     int rc = proof_setup(s, tree_size, &head, &leaves, why);
-    pthread_mutex_unlock(&s->lock);
+    store_unlock(s);
     if (rc)
         return rc;
     if (old_size < 1 || old_size > head.size) {

@@ -30,6 +30,9 @@ const struct crmgov_option core_options[] = {
     { .name = "batch_time", .type = CRMGOV_OPT_DURATION, .default_value = "250ms",
       .min = "1ms", .max = "10s",
       .doc = "longest a transaction keeps taking queued events before it commits" },
+    { .name = "layer_thread", .type = CRMGOV_OPT_BOOL, .default_value = "true",
+      .doc = "run layers that need only events on a second thread beside the store "
+             "(when every layer and sink declares it)" },
     { .name = "queue_size", .type = CRMGOV_OPT_INT, .default_value = "4096", .min = "16",
       .max = "10000000", .doc = "events waiting for the dispatcher before producers block" },
     { .name = "cache_size", .type = CRMGOV_OPT_SIZE, .default_value = "4M", .min = "256k",

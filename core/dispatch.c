@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "event.h"
+#include "loader.h"
 #include "log.h"
 #include "names.h"
 #include "runtime.h"
@@ -31,6 +32,7 @@ void dispatcher_init(struct dispatcher *d, struct runtime *rt, size_t queue, siz
     d->batch_time_ms = 250;
     d->tick_ms = tick_ms > 0 ? tick_ms : MS_PER_MINUTE;
     d->next_tick = CRMGOV_TIME_NONE;
+    d->layer_thread = 1;
     hashmap_init(&d->checkpoints);
     bus_init(&d->bus, queue);
 }
@@ -203,13 +205,26 @@ int dispatcher_resolve(struct dispatcher *d, struct instance *from, const char *
 /* ------------------------------------------------------------------------ */
 /* the event-time clock                                                      */
 
-static void deliver_tick(struct dispatcher *d, crmgov_time tick)
+/* What runs on the lane, when there is one. */
+enum lane_kind { LANE_EVENT, LANE_FINDING, LANE_TICK };
+
+static void run_tick(struct dispatcher *d, crmgov_time tick)
 {
     struct crmgov_event ev = { .struct_size = sizeof(ev), .topic = CRMGOV_TOPIC_TICK,
                                .system = "", .at = tick };
-    d->stats.events[CRMGOV_TOPIC_TICK]++;
     deliver(d, &ev);
     deliver_pending(d);
+}
+
+static void deliver_tick(struct dispatcher *d, crmgov_time tick)
+{
+    d->stats.events[CRMGOV_TOPIC_TICK]++;
+    if (!d->use_lane) {
+        run_tick(d, tick);
+        return;
+    }
+    struct lane_item it = { .kind = LANE_TICK, .at = tick, .clock = d->rt->store.watermark };
+    lane_push(&d->lane, &it);
 }
 
 static void advance_clock(struct dispatcher *d, crmgov_time at)
@@ -292,25 +307,72 @@ static int process_finding_event(struct dispatcher *d, const struct crmgov_event
     return dispatcher_raise(d, from, f, ev->at);
 }
 
+/* What follows the store for an event: audit entries for governance actions,
+ * subscribers, then the findings they raised. */
+static void after_store(struct dispatcher *d, const struct crmgov_event *ev,
+                        struct instance *from, int ownership_changed)
+{
+    if (ev->topic == CRMGOV_TOPIC_OWNERSHIP && ownership_changed)
+        audit_ownership(d, ev, from);
+    if (ev->topic == CRMGOV_TOPIC_CHANGE)
+        audit_change(d, ev, from);
+    deliver(d, ev);
+    deliver_pending(d);
+}
+
+/* Runs on the lane thread, in push order. After a failed store write the
+ * batch will roll back, so the rest of it is only freed. */
+static void lane_run(void *ctx, struct lane_item *it)
+{
+    struct dispatcher *d = ctx;
+    if (!atomic_load(&d->lane_failed)) {
+        d->lane_clock = it->clock;
+        if (it->kind == LANE_TICK) {
+            run_tick(d, it->at);
+        } else if (it->kind == LANE_FINDING) {
+            if (process_finding_event(d, &it->box->ev, it->from) != CRMGOV_OK)
+                atomic_store(&d->lane_failed, 1);
+            deliver_pending(d);
+        } else {
+            after_store(d, &it->box->ev, it->from, it->flag);
+        }
+    }
+    event_box_free(it->box);
+}
+
+/* Hands the item's event to the lane, which frees it. */
+static void to_lane(struct dispatcher *d, struct bus_item *item, int kind, int flag)
+{
+    struct lane_item it = { .kind = kind, .flag = flag, .box = item->event,
+                            .from = item->from, .at = item->event->ev.at,
+                            .clock = d->rt->store.watermark };
+    item->event = NULL;
+    lane_push(&d->lane, &it);
+}
+
 static int process_event(struct dispatcher *d, struct bus_item *item)
 {
     const struct crmgov_event *ev = &item->event->ev;
+    struct store *s = &d->rt->store;
     d->stats.events[ev->topic]++;
     advance_clock(d, ev->at);
     if (ev->topic == CRMGOV_TOPIC_FINDING) {
+        if (d->use_lane)
+            return to_lane(d, item, LANE_FINDING, 0), CRMGOV_OK;
         int rc = process_finding_event(d, ev, item->from);
         deliver_pending(d);
         return rc;
     }
     struct apply_result applied;
-    if (store_apply(&d->rt->store, ev, &applied) != CRMGOV_OK)
+    store_lock(s);
+    int rc = store_apply(s, ev, &applied);
+    store_unlock(s);
+    if (rc != CRMGOV_OK)
         return CRMGOV_ERROR;
-    if (ev->topic == CRMGOV_TOPIC_OWNERSHIP && applied.ownership_changed)
-        audit_ownership(d, ev, item->from);
-    if (ev->topic == CRMGOV_TOPIC_CHANGE)
-        audit_change(d, ev, item->from);
-    deliver(d, ev);
-    deliver_pending(d);
+    if (d->use_lane)
+        to_lane(d, item, LANE_EVENT, applied.ownership_changed);
+    else
+        after_store(d, ev, item->from, applied.ownership_changed);
     return CRMGOV_OK;
 }
 
@@ -396,7 +458,7 @@ static int process_item_itself(struct dispatcher *d, struct bus_item *item)
     case BUS_DEADLETTER:
         d->stats.dead_letters++;
         return store_deadletter_add(s, item->source, item->line, item->reason, item->raw,
-                                    item->raw_len);
+                                    item->raw_len); /* locks itself */
     case BUS_CHECKPOINT:
         return take_checkpoint(d, item);
     case BUS_FLUSH:
@@ -481,6 +543,11 @@ static int run_batch(struct dispatcher *d, struct bus_item *items, size_t n, siz
         total += n;
         rc = process_popped(d, items, n, flushes, rc);
     }
+    if (d->use_lane) {
+        lane_wait_idle(&d->lane);
+        if (atomic_exchange(&d->lane_failed, 0) && rc == CRMGOV_OK)
+            rc = CRMGOV_ERROR;
+    }
     if (rc == CRMGOV_OK)
         rc = write_checkpoints(d);
     else
@@ -529,10 +596,50 @@ static void *dispatcher_main(void *arg)
     return NULL;
 }
 
+/* The lane is worth it, and safe, when there are subscribers and every one
+ * of them needs nothing but events (CRMGOV_PLUGIN_EVENTS_ONLY). */
+static int lane_allowed(const struct dispatcher *d)
+{
+    size_t subscribers = 0;
+    if (!d->layer_thread || d->synchronous)
+        return 0;
+    for (int t = 0; t < CRMGOV_TOPIC_COUNT_V1; t++) {
+        for (size_t i = 0; i < d->n_subs[t]; i++) {
+            const struct instance *owner = d->subs[t][i].owner;
+            if (!(loader_plugin_flags(owner->plugin->desc) & CRMGOV_PLUGIN_EVENTS_ONLY))
+                return 0;
+            subscribers++;
+        }
+    }
+    return subscribers > 0;
+}
+
+static void start_lane(struct dispatcher *d)
+{
+    d->use_lane = 0;
+    if (!lane_allowed(d) || lane_start(&d->lane, d->bus.cap, lane_run, d) != 0)
+        return;
+    store_set_guest(&d->rt->store, 1, d->lane.thread);
+    d->use_lane = 1;
+    log_debug("layers run on their own thread beside the store");
+}
+
+static void stop_lane(struct dispatcher *d)
+{
+    if (!d->use_lane)
+        return;
+    lane_stop(&d->lane);
+    store_set_guest(&d->rt->store, 0, pthread_self());
+    d->use_lane = 0;
+}
+
 int dispatcher_start(struct dispatcher *d)
 {
-    if (pthread_create(&d->thread, NULL, dispatcher_main, d) != 0)
+    start_lane(d);
+    if (pthread_create(&d->thread, NULL, dispatcher_main, d) != 0) {
+        stop_lane(d);
         return CRMGOV_ERROR;
+    }
     d->running = 1;
     return CRMGOV_OK;
 }
@@ -544,6 +651,14 @@ void dispatcher_drain_and_join(struct dispatcher *d)
         pthread_join(d->thread, NULL);
         d->running = 0;
     }
+    stop_lane(d);
+}
+
+crmgov_time dispatcher_now(const struct dispatcher *d)
+{
+    if (d->use_lane && lane_is_current(&d->lane))
+        return d->lane_clock;
+    return d->rt->store.watermark;
 }
 
 int dispatcher_submit(struct dispatcher *d, struct bus_item *item)

@@ -9,6 +9,12 @@
  * then deliver the findings those callbacks raised -- all before the batch
  * commits, so sinks' effects (an outbox row) commit with their cause.
  *
+ * When every subscriber declares CRMGOV_PLUGIN_EVENTS_ONLY (and [core]
+ * layer_thread allows it), what follows the store for each event -- audit
+ * entries, subscribers, their findings -- and finding events and ticks run on
+ * the layer lane (lane.h) instead, in the same order, while this thread
+ * stores the next events; the batch commits once the lane has caught up.
+ *
  * Commands (`crmgov owners assign ...`) run without the thread: what they
  * publish is dispatched at once, inside the command's own transaction.
  */
@@ -16,11 +22,13 @@
 #define CRMGOV_DISPATCH_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "bus.h"
 #include "crmgov/host.h"
 #include "hashmap.h"
+#include "lane.h"
 
 struct runtime;
 struct instance;
@@ -60,6 +68,11 @@ struct dispatcher {
     void *observe_ctx;
     struct hashmap checkpoints;     /* "label\0key" -> latest value in this batch */
     struct dispatch_stats stats;
+    int layer_thread;               /* [core] layer_thread: the lane may be used */
+    int use_lane;                   /* decided at start, see dispatcher_start() */
+    struct lane lane;
+    _Atomic int lane_failed;        /* a store write on the lane failed this batch */
+    crmgov_time lane_clock;         /* host->now for callbacks on the lane */
 };
 
 void dispatcher_init(struct dispatcher *d, struct runtime *rt, size_t queue, size_t batch,
@@ -70,6 +83,8 @@ int dispatcher_subscribe(struct dispatcher *d, enum crmgov_topic topic, crmgov_e
 void dispatcher_unsubscribe_owner(struct dispatcher *d, struct instance *owner);
 
 int dispatcher_start(struct dispatcher *d);
+/* The event-time clock as a callback on this thread should see it. */
+crmgov_time dispatcher_now(const struct dispatcher *d);
 /* Closes the queue, lets the thread drain and commit it, joins it. */
 void dispatcher_drain_and_join(struct dispatcher *d);
 

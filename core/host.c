@@ -335,7 +335,7 @@ static int host_sleep(const struct crmgov_host *h, int64_t ms)
 
 static crmgov_time host_now(const struct crmgov_host *h)
 {
-    return self(h)->rt->store.watermark;
+    return dispatcher_now(&self(h)->rt->dispatcher);
 }
 
 static int host_service_register(const struct crmgov_host *h, const char *name,

@@ -43,6 +43,12 @@ static int valid_plugin_name(const char *s)
     return 1;
 }
 
+uint32_t loader_plugin_flags(const struct crmgov_plugin *d)
+{
+    size_t end = offsetof(struct crmgov_plugin, flags) + sizeof(d->flags);
+    return d->struct_size >= end ? d->flags : 0;
+}
+
 int loader_check_descriptor(const struct crmgov_plugin *d, struct strbuf *why)
 {
     if (!d)

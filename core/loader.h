@@ -64,5 +64,7 @@ int loader_wrap(const struct crmgov_plugin *desc, const char *label, struct plug
 void loader_close(struct plugin *p);
 /* The descriptor checks alone. */
 int loader_check_descriptor(const struct crmgov_plugin *d, struct strbuf *why);
+/* The descriptor's flags (CRMGOV_PLUGIN_*), 0 when it predates the field. */
+uint32_t loader_plugin_flags(const struct crmgov_plugin *d);
 
 #endif

@@ -107,6 +107,7 @@ int store_open_at_version(struct store *s, const char *path, int version, struct
     pthread_mutexattr_init(&attr);
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
     pthread_mutex_init(&s->lock, &attr);
+    pthread_mutex_init(&s->batch_lock, &attr);
     pthread_mutexattr_destroy(&attr);
     hashmap_init(&s->automation_ids);
     hashmap_init(&s->daily);
@@ -161,6 +162,7 @@ void store_close(struct store *s)
     s->daily_latest_known = 0;
     hashmap_clear(&s->object_daily, store_free_object_agg);
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->batch_lock);
     free(s->path);
     s->path = NULL;
 }
@@ -193,6 +195,41 @@ int store_fail(struct store *s, const char *what)
 {
     log_error("store %s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
     return CRMGOV_ERROR;
+}
+
+static int on_guest(const struct store *s)
+{
+    return atomic_load(&s->has_guest) && pthread_equal(pthread_self(), s->guest);
+}
+
+void store_lock(struct store *s)
+{
+    if (on_guest(s)) {
+        pthread_mutex_lock(&s->batch_lock);
+        return;
+    }
+    pthread_mutex_lock(&s->lock); /* holding it, has_guest cannot change */
+    if (atomic_load(&s->has_guest))
+        pthread_mutex_lock(&s->batch_lock);
+}
+
+void store_unlock(struct store *s)
+{
+    if (on_guest(s)) {
+        pthread_mutex_unlock(&s->batch_lock);
+        return;
+    }
+    if (atomic_load(&s->has_guest))
+        pthread_mutex_unlock(&s->batch_lock);
+    pthread_mutex_unlock(&s->lock);
+}
+
+void store_set_guest(struct store *s, int has_guest, pthread_t guest)
+{
+    pthread_mutex_lock(&s->lock);
+    s->guest = guest;
+    atomic_store(&s->has_guest, has_guest);
+    pthread_mutex_unlock(&s->lock);
 }
 
 int store_begin(struct store *s)
@@ -259,7 +296,7 @@ static const char sql_meta_put[] =
 
 int store_meta_get(struct store *s, const char *key, struct strbuf *out)
 {
-    pthread_mutex_lock(&s->lock);
+    store_lock(s);
     sqlite3_stmt *st = store_stmt(s, sql_meta_get);
     int rc = 1;
     if (st) {
@@ -270,13 +307,13 @@ int store_meta_get(struct store *s, const char *key, struct strbuf *out)
         }
         sqlite3_reset(st);
     }
-    pthread_mutex_unlock(&s->lock);
+    store_unlock(s);
     return rc;
 }
 
 int store_meta_put(struct store *s, const char *key, const char *value)
 {
-    pthread_mutex_lock(&s->lock);
+    store_lock(s);
     sqlite3_stmt *st = store_stmt(s, sql_meta_put);
     int rc = CRMGOV_ERROR;
     if (st) {
@@ -285,7 +322,7 @@ int store_meta_put(struct store *s, const char *key, const char *value)
         rc = sqlite3_step(st) == SQLITE_DONE ? CRMGOV_OK : store_fail(s, "meta");
         sqlite3_reset(st);
     }
-    pthread_mutex_unlock(&s->lock);
+    store_unlock(s);
     return rc;
 }
 
@@ -305,7 +342,7 @@ static const char sql_state_scan[] =
 int store_state_put(struct store *s, const char *instance, const char *key, const void *value,
                     size_t len)
 {
-    pthread_mutex_lock(&s->lock);
+    store_lock(s);
     sqlite3_stmt *st = store_stmt(s, sql_state_put);
     int rc = CRMGOV_ERROR;
     if (st) {
@@ -315,14 +352,14 @@ int store_state_put(struct store *s, const char *instance, const char *key, cons
         rc = sqlite3_step(st) == SQLITE_DONE ? CRMGOV_OK : store_fail(s, "state put");
         sqlite3_reset(st);
     }
-    pthread_mutex_unlock(&s->lock);
+    store_unlock(s);
     return rc;
 }
 
 int store_state_get(struct store *s, const char *instance, const char *key,
                     crmgov_state_fn fn, void *ctx)
 {
-    pthread_mutex_lock(&s->lock);
+    store_lock(s);
     sqlite3_stmt *st = store_stmt(s, sql_state_get);
     int rc = CRMGOV_ERROR;
     if (st) {
@@ -344,13 +381,13 @@ int store_state_get(struct store *s, const char *instance, const char *key,
             sqlite3_reset(st);
         }
     }
-    pthread_mutex_unlock(&s->lock);
+    store_unlock(s);
     return rc;
 }
 
 int store_state_delete(struct store *s, const char *instance, const char *key)
 {
-    pthread_mutex_lock(&s->lock);
+    store_lock(s);
     sqlite3_stmt *st = store_stmt(s, sql_state_delete);
     int rc = CRMGOV_ERROR;
     if (st) {
@@ -359,7 +396,7 @@ int store_state_delete(struct store *s, const char *instance, const char *key)
         rc = sqlite3_step(st) == SQLITE_DONE ? CRMGOV_OK : store_fail(s, "state delete");
         sqlite3_reset(st);
     }
-    pthread_mutex_unlock(&s->lock);
+    store_unlock(s);
     return rc;
 }
 
@@ -367,12 +404,12 @@ int store_state_scan(struct store *s, const char *instance, const char *prefix,
                      crmgov_state_fn fn, void *ctx)
 {
     /* A private statement: fn may use the cached ones. */
-    pthread_mutex_lock(&s->lock);
+    store_lock(s);
     sqlite3_stmt *st;
     int rc = 0;
     if (sqlite3_prepare_v2(s->db, sql_state_scan, -1, &st, NULL) != SQLITE_OK) {
         rc = store_fail(s, "state scan");
-        pthread_mutex_unlock(&s->lock);
+        store_unlock(s);
         return rc;
     }
     if (!prefix)
@@ -387,6 +424,6 @@ int store_state_scan(struct store *s, const char *instance, const char *prefix,
         rc = fn(ctx, key, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
     }
     sqlite3_finalize(st);
-    pthread_mutex_unlock(&s->lock);
+    store_unlock(s);
     return rc;
 }

@@ -21,6 +21,7 @@
 #define CRMGOV_STORE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,12 @@ struct store {
     sqlite3 *db;
     char *path;
     pthread_mutex_t lock;       /* recursive: scans may call back into the store */
+    /* A guest thread (the layer lane, lane.h) works inside the batch the
+     * dispatcher holds `lock` for; while there is one, the connection is
+     * shared through `batch_lock` too. See store_lock(). */
+    pthread_mutex_t batch_lock; /* recursive */
+    _Atomic int has_guest;
+    pthread_t guest;
     int in_tx;
     int64_t retention_ms;
     crmgov_time watermark;      /* latest event time applied (persisted) */
@@ -70,6 +77,17 @@ void store_set_cache(struct store *s, int64_t bytes);
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
+
+/* Every use of the connection is between these. They take `lock`, which the
+ * dispatcher holds for a whole batch, and while a guest thread is set also
+ * `batch_lock`; the guest itself takes only `batch_lock`, since it works
+ * inside the dispatcher's batch. store_apply() does not lock: the dispatcher
+ * wraps it. */
+void store_lock(struct store *s);
+void store_unlock(struct store *s);
+/* Sets (or with has_guest 0, clears) the guest thread; neither side may be
+ * inside a store call of the guest at the time. */
+void store_set_guest(struct store *s, int has_guest, pthread_t guest);
 
 /* A cached prepared statement for a static SQL string (pointer identity). */
 sqlite3_stmt *store_stmt(struct store *s, const char *sql);

@@ -106,8 +106,8 @@ static int refresh_finding(struct store *s, const struct existing *e,
     return rc;
 }
 
-int store_finding_raise(struct store *s, const struct crmgov_finding *f, const char *layer,
-                        crmgov_time at, struct crmgov_finding *now, int *transition)
+static int finding_raise(struct store *s, const struct crmgov_finding *f, const char *layer,
+                         crmgov_time at, struct crmgov_finding *now, int *transition)
 {
     struct existing e = { 0 };
     *transition = -1;
@@ -147,9 +147,9 @@ int store_finding_raise(struct store *s, const struct crmgov_finding *f, const c
     return refresh_finding(s, &e, f, layer, at, state, since);
 }
 
-int store_finding_resolve(struct store *s, const char *rule, const char *system,
-                          const char *automation, const char *subject, crmgov_time at,
-                          struct crmgov_finding *now, int *transition)
+static int finding_resolve(struct store *s, const char *rule, const char *system,
+                           const char *automation, const char *subject, crmgov_time at,
+                           struct crmgov_finding *now, int *transition)
 {
     struct existing e = { 0 };
     *transition = -1;
@@ -179,6 +179,25 @@ int store_finding_resolve(struct store *s, const char *rule, const char *system,
     return rc;
 }
 
+int store_finding_raise(struct store *s, const struct crmgov_finding *f, const char *layer,
+                        crmgov_time at, struct crmgov_finding *now, int *transition)
+{
+    store_lock(s);
+    int rc = finding_raise(s, f, layer, at, now, transition);
+    store_unlock(s);
+    return rc;
+}
+
+int store_finding_resolve(struct store *s, const char *rule, const char *system,
+                          const char *automation, const char *subject, crmgov_time at,
+                          struct crmgov_finding *now, int *transition)
+{
+    store_lock(s);
+    int rc = finding_resolve(s, rule, system, automation, subject, at, now, transition);
+    store_unlock(s);
+    return rc;
+}
+
 static const char sql_findings_scan[] =
     "SELECT fid, rule, name, layer, severity, system, automation, subject, message, evidence, "
     "first_seen, last_seen, state FROM findings "
@@ -195,11 +214,11 @@ static const char *none_if_empty(const unsigned char *v)
 int store_findings_scan(struct store *s, const struct crmgov_finding_filter *filter,
                         crmgov_finding_fn fn, void *ctx)
 {
-    pthread_mutex_lock(&s->lock);
+    store_lock(s);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, sql_findings_scan, -1, &st, NULL) != SQLITE_OK) {
         int rc = store_fail(s, "findings scan");
-        pthread_mutex_unlock(&s->lock);
+        store_unlock(s);
         return rc;
     }
     const char *texts[4] = { filter ? filter->layer : NULL, filter ? filter->rule : NULL,
@@ -233,14 +252,14 @@ int store_findings_scan(struct store *s, const struct crmgov_finding_filter *fil
         rc = fn(ctx, &f);
     }
     sqlite3_finalize(st);
-    pthread_mutex_unlock(&s->lock);
+    store_unlock(s);
     return rc;
 }
 
 int store_finding_set_state(struct store *s, int64_t id, enum crmgov_finding_state state,
                             crmgov_time at)
 {
-    pthread_mutex_lock(&s->lock);
+    store_lock(s);
     sqlite3_stmt *st =
         store_stmt(s, "UPDATE findings SET state = ?2, state_since = ?3 WHERE fid = ?1");
     int rc = CRMGOV_ERROR;
@@ -253,7 +272,7 @@ int store_finding_set_state(struct store *s, int64_t id, enum crmgov_finding_sta
             rc = 1;
         sqlite3_reset(st);
     }
-    pthread_mutex_unlock(&s->lock);
+    store_unlock(s);
     return rc;
 }
 
@@ -267,7 +286,7 @@ static const char sql_deadletter_add[] =
 int store_deadletter_add(struct store *s, const char *source, uint64_t line,
                          const char *reason, const char *raw, size_t raw_len)
 {
-    pthread_mutex_lock(&s->lock);
+    store_lock(s);
     sqlite3_stmt *st = store_stmt(s, sql_deadletter_add);
     int rc = CRMGOV_ERROR;
     if (st) {
@@ -283,14 +302,14 @@ int store_deadletter_add(struct store *s, const char *source, uint64_t line,
         rc = sqlite3_step(st) == SQLITE_DONE ? CRMGOV_OK : store_fail(s, "dead letter");
         sqlite3_reset(st);
     }
-    pthread_mutex_unlock(&s->lock);
+    store_unlock(s);
     return rc;
 }
 
 int store_deadletters_scan(struct store *s, int (*fn)(void *ctx, const struct deadletter *d),
                            void *ctx)
 {
-    pthread_mutex_lock(&s->lock);
+    store_lock(s);
     sqlite3_stmt *st;
     int rc = 0;
     if (sqlite3_prepare_v2(s->db,
@@ -298,7 +317,7 @@ int store_deadletters_scan(struct store *s, int (*fn)(void *ctx, const struct de
                            "ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK) {
         rc = store_fail(s, "dead letters");
-        pthread_mutex_unlock(&s->lock);
+        store_unlock(s);
         return rc;
     }
     while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
@@ -313,6 +332,6 @@ int store_deadletters_scan(struct store *s, int (*fn)(void *ctx, const struct de
         rc = fn(ctx, &d);
     }
     sqlite3_finalize(st);
-    pthread_mutex_unlock(&s->lock);
+    store_unlock(s);
     return rc;
 }

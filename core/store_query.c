@@ -25,12 +25,12 @@ struct scan {
 
 static int scan_prepare(struct scan *sc, struct store *s, const char *sql)
 {
-    pthread_mutex_lock(&s->lock);
+    store_lock(s);
     sc->store = s;
     sc->rc = 0;
     if (sqlite3_prepare_v2(s->db, sql, -1, &sc->st, NULL) != SQLITE_OK) {
         sc->rc = store_fail(s, "query");
-        pthread_mutex_unlock(&s->lock);
+        store_unlock(s);
         return -1;
     }
     return 0;
@@ -39,7 +39,7 @@ static int scan_prepare(struct scan *sc, struct store *s, const char *sql)
 static int scan_finish(struct scan *sc)
 {
     sqlite3_finalize(sc->st);
-    pthread_mutex_unlock(&sc->store->lock);
+    store_unlock(sc->store);
     return sc->rc;
 }
 

@@ -128,7 +128,22 @@ struct crmgov_plugin {
     /* Required for connectors; optional for layers and sinks. */
     int (*start)(void *state);
     int (*stop)(void *state);
+
+    /* CRMGOV_PLUGIN_* flags below. Read only when struct_size covers it, so
+     * a plugin built before the field existed has none. */
+    uint32_t flags;
 };
+
+/* A layer or sink whose callbacks need nothing from the core but the events
+ * they are given and what the plugin itself keeps: its state (state_*),
+ * findings (finding_raise, finding_resolve, findings_scan) and the audit log.
+ * It reads no inventory, versions, principals, owners, changes, executions
+ * or daily figures and publishes nothing. When every subscriber says so, the
+ * core runs callbacks on a second thread beside the store (the layer lane):
+ * still one at a time, in event order, with `now` as of the event, but the
+ * core's tables may already hold later events, which is why it must not
+ * read them. */
+#define CRMGOV_PLUGIN_EVENTS_ONLY 0x1u
 
 #define CRMGOV_PLUGIN_HEADER                        \
     .struct_size = sizeof(struct crmgov_plugin),    \

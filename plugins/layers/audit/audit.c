@@ -217,6 +217,8 @@ static const struct crmgov_plugin audit_plugin = {
     .fini = audit_fini,
     .start = audit_start,
     .stop = audit_stop,
+    /* its rules read events and its own state only: it may run beside the store */
+    .flags = CRMGOV_PLUGIN_EVENTS_ONLY,
 };
 
 CRMGOV_PLUGIN_EXPORT(audit_plugin)

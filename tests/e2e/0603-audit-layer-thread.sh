@@ -1,0 +1,55 @@
+#!/bin/sh
+# 0603: the layer lane. The audit layer declares it needs only events, so
+# with it alone `crmgov run` judges events on a second thread while the store
+# applies the next ones. That must change nothing: a planted dataset, run
+# with small batches (many hand-overs and commits) once on the lane and once
+# with `layer_thread = false`, leaves the same findings in every detail, the
+# same audit log entries and the same plugin state. With a layer that has not
+# declared it (ownership) beside it, the lane is not used at all.
+. "$(dirname "$0")/lib.sh"
+[ -x "$GEN" ] || skip "crmgov-gen is not built"
+command -v sqlite3 >/dev/null || skip "the sqlite3 command is not installed"
+setup
+"$GEN" --plant --seed 1 --records 10000 --days 90 -o planted.jsonl 2> gen.err ||
+  fail "crmgov-gen: $(cat gen.err)"
+
+config() { # config NAME LAYER_THREAD [MORE SECTIONS]
+  {
+    printf '[core]\ndatabase = %s/%s.db\nplugin_dir = %s\nlog_level = debug\n' "$T" "$1" "$PLUGINS"
+    printf 'batch_size = 700\nlayer_thread = %s\n' "$2"
+    printf '[connector:in]\nplugin = jsonl\npath = %s/planted.jsonl\n[layer:audit]\nplugin = audit\n' "$T"
+    [ $# -gt 2 ] && printf '%s\n' "$3"
+  } > "$T/$1.ini"
+}
+dump() { # everything layers and the core wrote because of what layers did
+  sqlite3 "$1" <<'SQL'
+.mode list
+SELECT 'F', rule, name, layer, severity, system, automation, subject, message, evidence,
+       first_seen, last_seen, state, state_since FROM findings ORDER BY fid;
+SELECT 'L', seq, at, actor, action, subject, details FROM audit_log
+ WHERE action NOT LIKE 'config.%' AND action NOT LIKE 'plugin.%' ORDER BY seq;
+SELECT 'S', instance, key, hex(value) FROM plugin_state WHERE instance LIKE 'layer:%'
+ ORDER BY instance, key;
+SQL
+}
+
+config lane true
+expect_exit 0 "$CRMGOV" run --once -c lane.ini
+expect_contains "layers run on their own thread beside the store" "$ERR" "the audit layer alone runs on the lane"
+config single false
+expect_exit 0 "$CRMGOV" run --once -c single.ini
+case "$ERR" in *"their own thread"*) fail "layer_thread = false still used the lane" ;; esac
+
+dump "$T/lane.db" > lane.txt
+dump "$T/single.db" > single.txt
+[ "$(grep -c '^F|' lane.txt)" -ge 10 ] || fail "the planted dataset raised too few findings: $(grep -c '^F|' lane.txt)"
+grep -q '^S|layer:audit|' lane.txt || fail "the audit layer kept no state"
+if ! cmp -s lane.txt single.txt; then
+  diff single.txt lane.txt | head -20 >&2
+  fail "the lane changed what the layers wrote"
+fi
+
+config mixed true '[layer:ownership]
+plugin = ownership'
+expect_exit 0 "$CRMGOV" run --once -c mixed.ini
+case "$ERR" in *"their own thread"*) fail "the lane ran a layer that did not declare it needs only events" ;; esac
