@@ -544,6 +544,12 @@ static int run_batch(struct dispatcher *d, struct bus_item *items, size_t n, siz
         rc = process_popped(d, items, n, flushes, rc);
     }
     if (d->use_lane) {
+        /* the core's daily aggregates are written while the lane catches up */
+        if (rc == CRMGOV_OK) {
+            store_lock(s);
+            rc = store_flush_aggregates(s);
+            store_unlock(s);
+        }
         lane_wait_idle(&d->lane);
         if (atomic_exchange(&d->lane_failed, 0) && rc == CRMGOV_OK)
             rc = CRMGOV_ERROR;
@@ -617,7 +623,9 @@ static int lane_allowed(const struct dispatcher *d)
 static void start_lane(struct dispatcher *d)
 {
     d->use_lane = 0;
-    if (!lane_allowed(d) || lane_start(&d->lane, d->bus.cap, lane_run, d) != 0)
+    /* room for a few queues' worth: the store and the layers each run ahead of the
+     * other in turn (a day roll on the lane, a commit here) */
+    if (!lane_allowed(d) || lane_start(&d->lane, 4 * d->bus.cap, lane_run, d) != 0)
         return;
     store_set_guest(&d->rt->store, 1, d->lane.thread);
     d->use_lane = 1;

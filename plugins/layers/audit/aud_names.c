@@ -78,14 +78,15 @@ static uint32_t lookup(const struct aud_names *t, const char *key, size_t len, u
         return UINT32_MAX;
     }
     size_t i = probe_start(hash, t->cap_slots);
+    uint32_t tag = (uint32_t)(hash >> 32);
     for (;;) {
-        uint32_t v = t->slots[i];
-        if (!v) {
+        struct aud_name_slot v = t->slots[i];
+        if (!v.id_plus1) {
             *slot_out = i;
             return UINT32_MAX;
         }
-        uint32_t id = v - 1;
-        if (t->hashes[id] == hash && t->lens[id] == len && memcmp(t->keys[id], key, len) == 0) {
+        uint32_t id = v.id_plus1 - 1;
+        if (v.tag == tag && t->lens[id] == len && memcmp(t->keys[id], key, len) == 0) {
             *slot_out = i;
             return id;
         }
@@ -102,14 +103,14 @@ uint32_t aud_names_find(const struct aud_names *t, const char *key, size_t len)
 static void rehash(struct aud_names *t)
 {
     size_t cap = t->cap_slots ? t->cap_slots * 2 : 64;
-    uint32_t *slots = calloc(cap, sizeof(*slots));
+    struct aud_name_slot *slots = calloc(cap, sizeof(*slots));
     if (!slots)
         abort();
     for (size_t id = 0; id < t->n; id++) {
         size_t i = probe_start(t->hashes[id], cap);
-        while (slots[i])
+        while (slots[i].id_plus1)
             i = (i + 1) & (cap - 1);
-        slots[i] = (uint32_t)id + 1;
+        slots[i] = (struct aud_name_slot){ (uint32_t)id + 1, (uint32_t)(t->hashes[id] >> 32) };
     }
     free(t->slots);
     t->slots = slots;
@@ -143,7 +144,7 @@ uint32_t aud_names_add(struct aud_names *t, const char *key, size_t len)
     t->keys[id] = copy;
     t->lens[id] = (uint32_t)len;
     t->hashes[id] = hash;
-    t->slots[slot] = id + 1;
+    t->slots[slot] = (struct aud_name_slot){ id + 1, (uint32_t)(hash >> 32) };
     return id;
 }
 

@@ -282,7 +282,7 @@ int aud_snapshot_save(struct aud_layer *L)
     uint32_t in_chunk = 0;
     int rc = CRMGOV_OK;
     for (size_t i = 0; i < L->records.cap && rc == CRMGOV_OK; i++) {
-        const struct aud_record *r = L->records.slots[i];
+        const struct aud_record *r = L->records.slots[i].rec;
         if (!r)
             continue;
         if (!o.n) {

@@ -242,23 +242,23 @@ static void record_free(struct aud_record *r)
     free(r);
 }
 
-static void records_insert(struct aud_record **slots, size_t cap, struct aud_record *r)
+static void records_insert(struct aud_record_slot *slots, size_t cap, struct aud_record *r)
 {
     size_t i = (size_t)(r->hash & (cap - 1));
-    while (slots[i])
+    while (slots[i].rec)
         i = (i + 1) & (cap - 1);
-    slots[i] = r;
+    slots[i] = (struct aud_record_slot){ r->hash, r };
 }
 
 static void records_grow(struct aud_records *t)
 {
     size_t cap = t->cap ? t->cap * 2 : 1024;
-    struct aud_record **slots = calloc(cap, sizeof(*slots));
+    struct aud_record_slot *slots = calloc(cap, sizeof(*slots));
     if (!slots)
         abort();
     for (size_t i = 0; i < t->cap; i++)
-        if (t->slots[i])
-            records_insert(slots, cap, t->slots[i]);
+        if (t->slots[i].rec)
+            records_insert(slots, cap, t->slots[i].rec);
     free(t->slots);
     t->slots = slots;
     t->cap = cap;
@@ -272,9 +272,11 @@ struct aud_record *aud_record_get(struct aud_layer *L, uint32_t objinfo, const c
     uint64_t hash = record_hash(objinfo, id, len);
     if (t->cap) {
         size_t i = (size_t)(hash & (t->cap - 1));
-        for (struct aud_record *r; (r = t->slots[i]); i = (i + 1) & (t->cap - 1))
-            if (r->hash == hash && r->objinfo == objinfo && strcmp(r->id, id) == 0)
+        for (; t->slots[i].rec; i = (i + 1) & (t->cap - 1)) {
+            struct aud_record *r = t->slots[i].rec;
+            if (t->slots[i].hash == hash && r->objinfo == objinfo && strcmp(r->id, id) == 0)
                 return r;
+        }
     }
     if (!create)
         return NULL;
@@ -339,12 +341,12 @@ void aud_records_sweep(struct aud_layer *L, crmgov_time now)
     /* a deadline still waiting looks back from its own time, not from now */
     if (L->heap.n && L->heap.items[0].due < now)
         now = L->heap.items[0].due;
-    struct aud_record **slots = calloc(t->cap, sizeof(*slots));
+    struct aud_record_slot *slots = calloc(t->cap, sizeof(*slots));
     if (!slots)
         abort();
     size_t kept = 0;
     for (size_t i = 0; i < t->cap; i++) {
-        struct aud_record *r = t->slots[i];
+        struct aud_record *r = t->slots[i].rec;
         if (!r)
             continue;
         if (evictable(L, r, now)) {
@@ -363,8 +365,8 @@ void aud_records_sweep(struct aud_layer *L, crmgov_time now)
 void aud_records_free(struct aud_records *t)
 {
     for (size_t i = 0; i < t->cap; i++)
-        if (t->slots[i])
-            record_free(t->slots[i]);
+        if (t->slots[i].rec)
+            record_free(t->slots[i].rec);
     free(t->slots);
     memset(t, 0, sizeof(*t));
 }

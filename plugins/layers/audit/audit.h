@@ -53,9 +53,14 @@ uint64_t aud_hash(const void *data, size_t len, uint64_t seed);
 void *aud_realloc(void *p, size_t size);
 
 /* Interned names: bytes -> dense id (0, 1, 2...). Keys are copied. */
+struct aud_name_slot {
+    uint32_t id_plus1;      /* 0 = empty */
+    uint32_t tag;           /* the hash's high half: most misses end here */
+};
+
 struct aud_names {
-    uint32_t *slots;        /* id + 1; 0 = empty */
-    uint64_t *hashes;       /* per id */
+    struct aud_name_slot *slots;
+    uint64_t *hashes;       /* per id (for rehashing) */
     char **keys;            /* per id, NUL-terminated copy */
     uint32_t *lens;         /* per id */
     size_t n, cap_ids, cap_slots;
@@ -247,8 +252,13 @@ struct aud_record {
     uint32_t n_touches, cap_touches;
 };
 
+struct aud_record_slot {
+    uint64_t hash;          /* a copy of rec->hash: probing reads no record */
+    struct aud_record *rec; /* NULL = empty */
+};
+
 struct aud_records {
-    struct aud_record **slots;
+    struct aud_record_slot *slots;
     size_t n, cap;
 };
 
