@@ -33,7 +33,7 @@ const struct crmgov_option core_options[] = {
     { .name = "layer_thread", .type = CRMGOV_OPT_BOOL, .default_value = "true",
       .doc = "run layers that need only events on a second thread beside the store "
              "(when every layer and sink declares it)" },
-    { .name = "queue_size", .type = CRMGOV_OPT_INT, .default_value = "4096", .min = "16",
+    { .name = "queue_size", .type = CRMGOV_OPT_INT, .default_value = "16384", .min = "16",
       .max = "10000000", .doc = "events waiting for the dispatcher before producers block" },
     { .name = "cache_size", .type = CRMGOV_OPT_SIZE, .default_value = "4M", .min = "256k",
       .max = "16G", .doc = "SQLite page cache; larger helps with many thousands of automations" },

@@ -307,15 +307,21 @@ static int process_finding_event(struct dispatcher *d, const struct crmgov_event
     return dispatcher_raise(d, from, f, ev->at);
 }
 
-/* What follows the store for an event: audit entries for governance actions,
- * subscribers, then the findings they raised. */
-static void after_store(struct dispatcher *d, const struct crmgov_event *ev,
-                        struct instance *from, int ownership_changed)
+/* Audit entries for governance actions: on this thread in both modes, since
+ * plugins on the lane cannot write the audit log (host.c refuses it). */
+static void audit_governance(struct dispatcher *d, const struct crmgov_event *ev,
+                             struct instance *from, int ownership_changed)
 {
     if (ev->topic == CRMGOV_TOPIC_OWNERSHIP && ownership_changed)
         audit_ownership(d, ev, from);
     if (ev->topic == CRMGOV_TOPIC_CHANGE)
         audit_change(d, ev, from);
+}
+
+/* What follows the store for an event: subscribers, then the findings they
+ * raised. */
+static void after_store(struct dispatcher *d, const struct crmgov_event *ev)
+{
     deliver(d, ev);
     deliver_pending(d);
 }
@@ -334,7 +340,7 @@ static void lane_run(void *ctx, struct lane_item *it)
                 atomic_store(&d->lane_failed, 1);
             deliver_pending(d);
         } else {
-            after_store(d, &it->box->ev, it->from, it->flag);
+            after_store(d, &it->box->ev);
         }
     }
     event_box_free(it->box);
@@ -369,10 +375,11 @@ static int process_event(struct dispatcher *d, struct bus_item *item)
     store_unlock(s);
     if (rc != CRMGOV_OK)
         return CRMGOV_ERROR;
+    audit_governance(d, ev, item->from, applied.ownership_changed);
     if (d->use_lane)
-        to_lane(d, item, LANE_EVENT, applied.ownership_changed);
+        to_lane(d, item, LANE_EVENT, 0);
     else
-        after_store(d, ev, item->from, applied.ownership_changed);
+        after_store(d, ev);
     return CRMGOV_OK;
 }
 
@@ -524,6 +531,27 @@ static int process_popped(struct dispatcher *d, struct bus_item *items, size_t n
     return rc;
 }
 
+/* The batch's own closing writes (positions, retention, daily aggregates)
+ * go out while the lane catches up; then the lane's writes are all in, and
+ * the transaction can commit. */
+static int settle_with_lane(struct dispatcher *d, int rc)
+{
+    struct store *s = &d->rt->store;
+    if (rc == CRMGOV_OK) {
+        store_lock(s);
+        rc = write_checkpoints(d);
+        if (rc == CRMGOV_OK)
+            rc = store_prune(s);
+        if (rc == CRMGOV_OK)
+            rc = store_flush_aggregates(s);
+        store_unlock(s);
+    }
+    lane_wait_idle(&d->lane);
+    if (atomic_exchange(&d->lane_failed, 0) && rc == CRMGOV_OK)
+        rc = CRMGOV_ERROR;
+    return rc;
+}
+
 /* One transaction: the first popped items plus whatever arrives at once,
  * up to batch_size events or batch_time -- fewer, larger commits write each
  * hot page and each day's aggregate once instead of once per pop. */
@@ -543,17 +571,8 @@ static int run_batch(struct dispatcher *d, struct bus_item *items, size_t n, siz
         total += n;
         rc = process_popped(d, items, n, flushes, rc);
     }
-    if (d->use_lane) {
-        /* the core's daily aggregates are written while the lane catches up */
-        if (rc == CRMGOV_OK) {
-            store_lock(s);
-            rc = store_flush_aggregates(s);
-            store_unlock(s);
-        }
-        lane_wait_idle(&d->lane);
-        if (atomic_exchange(&d->lane_failed, 0) && rc == CRMGOV_OK)
-            rc = CRMGOV_ERROR;
-    }
+    if (d->use_lane)
+        rc = settle_with_lane(d, rc);
     if (rc == CRMGOV_OK)
         rc = write_checkpoints(d);
     else
@@ -623,9 +642,9 @@ static int lane_allowed(const struct dispatcher *d)
 static void start_lane(struct dispatcher *d)
 {
     d->use_lane = 0;
-    /* room for a few queues' worth: the store and the layers each run ahead of the
-     * other in turn (a day roll on the lane, a commit here) */
-    if (!lane_allowed(d) || lane_start(&d->lane, 4 * d->bus.cap, lane_run, d) != 0)
+    /* as much room as the queue: the store and the layers each run ahead of
+     * the other in turn (a day roll on the lane, a commit here) */
+    if (!lane_allowed(d) || lane_start(&d->lane, d->bus.cap, lane_run, d) != 0)
         return;
     store_set_guest(&d->rt->store, 1, d->lane.thread);
     d->use_lane = 1;

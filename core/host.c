@@ -17,6 +17,7 @@
 
 #include "canon.h"
 #include "event.h"
+#include "loader.h"
 #include "log.h"
 #include "output.h"
 #include "runtime.h"
@@ -506,6 +507,13 @@ static int host_audit_append(const struct crmgov_host *h, const char *actor, con
 {
     if (!action)
         return CRMGOV_ERROR;
+    if (loader_plugin_flags(self(h)->plugin->desc) & CRMGOV_PLUGIN_EVENTS_ONLY) {
+        /* it may run on the layer lane, where its entries would interleave
+         * with the core's in an order that depends on timing */
+        host_set_error(h, "audit_append is not available to a plugin that declares "
+                          "CRMGOV_PLUGIN_EVENTS_ONLY");
+        return CRMGOV_ERROR;
+    }
     return auditlog_append(store_of(h), actor ? actor : self(h)->label, action, subject,
                            details_json, at);
 }

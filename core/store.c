@@ -110,7 +110,6 @@ int store_open_at_version(struct store *s, const char *path, int version, struct
     pthread_mutex_init(&s->batch_lock, &attr);
     pthread_mutexattr_destroy(&attr);
     hashmap_init(&s->automation_ids);
-    hashmap_init(&s->daily);
     hashmap_init(&s->object_daily);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
@@ -158,7 +157,7 @@ void store_close(struct store *s)
         sqlite3_close(s->db);
     s->db = NULL;
     hashmap_clear(&s->automation_ids, NULL);
-    hashmap_clear(&s->daily, free_agg);
+    daily_table_clear(&s->daily, free_agg);
     s->daily_latest_known = 0;
     hashmap_clear(&s->object_daily, store_free_object_agg);
     pthread_mutex_destroy(&s->lock);
@@ -267,7 +266,7 @@ int store_commit(struct store *s)
         rc = store_fail(s, "commit");
     if (rc != CRMGOV_OK) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        hashmap_clear(&s->daily, free_agg);
+        daily_table_clear(&s->daily, free_agg);
         s->daily_latest_known = 0;
         hashmap_clear(&s->object_daily, store_free_object_agg);
         load_meta(s);
@@ -280,7 +279,7 @@ int store_commit(struct store *s)
 void store_rollback(struct store *s)
 {
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    hashmap_clear(&s->daily, free_agg);
+    daily_table_clear(&s->daily, free_agg);
     s->daily_latest_known = 0;
     hashmap_clear(&s->object_daily, store_free_object_agg);
     hashmap_clear(&s->automation_ids, NULL); /* keys created in the batch are gone */

@@ -28,6 +28,7 @@
 #include <sqlite3.h>
 
 #include "crmgov/host.h"
+#include "daily_table.h"
 #include "hashmap.h"
 #include "util.h"
 
@@ -50,7 +51,7 @@ struct store {
     crmgov_time watermark;      /* latest event time applied (persisted) */
     crmgov_time pruned_until;   /* executions before this are gone */
     struct hashmap automation_ids;  /* "system\0id" -> (void *)(intptr_t)aid */
-    struct hashmap daily;           /* "aid:day" -> struct daily_agg *, this batch's */
+    struct daily_table daily;       /* (day, aid) -> struct daily_agg *, the live days */
     crmgov_time daily_latest;       /* no daily row is stored for a later day */
     int daily_latest_known;         /* 0: ask SQLite (at start, after a rollback) */
     struct hashmap object_daily;    /* "system\0object\0day" -> struct object_agg * */

@@ -403,8 +403,7 @@ static crmgov_time daily_latest(struct store *s)
 
 static struct daily_agg *daily_for(struct store *s, int64_t aid, crmgov_time day)
 {
-    int64_t key[2] = { aid, day };
-    struct daily_agg *agg = hashmap_get(&s->daily, key, sizeof(key));
+    struct daily_agg *agg = daily_table_get(&s->daily, day, aid);
     if (!agg) {
         agg = xcalloc(1, sizeof(*agg));
         agg->aid = aid;
@@ -412,7 +411,7 @@ static struct daily_agg *daily_for(struct store *s, int64_t aid, crmgov_time day
         crmgov_time latest = daily_latest(s);
         if (latest != CRMGOV_TIME_NONE && day <= latest)
             load_daily(s, agg);
-        hashmap_put(&s->daily, key, sizeof(key), agg);
+        daily_table_put(&s->daily, day, aid, agg);
     }
     return agg;
 }
@@ -537,30 +536,19 @@ static int flush_daily(struct store *s, struct daily_agg *agg)
     return rc;
 }
 
-static int by_day_then_automation(const void *a, const void *b)
-{
-    const struct daily_agg *x = *(const struct daily_agg *const *)a;
-    const struct daily_agg *y = *(const struct daily_agg *const *)b;
-    if (x->day != y->day)
-        return x->day < y->day ? -1 : 1;
-    return (x->aid > y->aid) - (x->aid < y->aid);
-}
-
-/* Written in primary-key order, so SQLite walks the tree's end once. */
+/* Written in primary-key order (the table lists by day, then automation), so
+ * SQLite walks the tree's end once. */
 static int flush_dirty_daily(struct store *s)
 {
-    struct daily_agg **dirty = xcalloc(s->daily.count + 1, sizeof(*dirty));
-    size_t n = 0;
-    for (size_t i = 0; i < s->daily.cap; i++) {
-        struct daily_agg *agg = s->daily.slots[i].key ? s->daily.slots[i].value : NULL;
-        if (agg && agg->dirty)
-            dirty[n++] = agg;
-    }
-    qsort(dirty, n, sizeof(*dirty), by_day_then_automation);
+    void **all = xcalloc(s->daily.count + 1, sizeof(*all));
+    size_t n = daily_table_list(&s->daily, all);
     int rc = CRMGOV_OK;
-    for (size_t i = 0; i < n && rc == CRMGOV_OK; i++)
-        rc = flush_daily(s, dirty[i]);
-    free(dirty);
+    for (size_t i = 0; i < n && rc == CRMGOV_OK; i++) {
+        struct daily_agg *agg = all[i];
+        if (agg->dirty)
+            rc = flush_daily(s, agg);
+    }
+    free(all);
     return rc;
 }
 
@@ -603,16 +591,10 @@ int store_flush_aggregates(struct store *s)
     }
     if (rc != CRMGOV_OK)
         return rc;
-    /* evict what is two days behind: removing restarts the slot scan */
-    for (size_t i = 0; i < s->daily.cap;) {
-        struct daily_agg *agg = s->daily.slots[i].key ? s->daily.slots[i].value : NULL;
-        if (agg && agg->day < keep_from) {
-            int64_t key[2] = { agg->aid, agg->day };
-            free(hashmap_remove(&s->daily, key, sizeof(key)));
-            continue;
-        }
-        i++;
-    }
+    /* evict what is two days behind (for object_daily, removing restarts the
+     * slot scan) */
+    if (keep_from != CRMGOV_TIME_NONE)
+        daily_table_drop_before(&s->daily, keep_from, free);
     for (size_t i = 0; i < s->object_daily.cap;) {
         struct hashmap_slot *slot = &s->object_daily.slots[i];
         struct object_agg *agg = slot->key ? slot->value : NULL;

@@ -11,8 +11,10 @@
  * CRMGOV_HOST_HAS(host, member) first; a plugin never needs to check the
  * functions of its own ABI minor or older.
  *
- * Threads. Subscriber callbacks (layers, sinks) run on the core's single
- * dispatcher thread, one at a time: they need no locks. Connectors may run
+ * Threads. Subscriber callbacks (layers, sinks) run one at a time, in event
+ * order, on one core thread -- the dispatcher's, or the layer lane's when
+ * every subscriber declares CRMGOV_PLUGIN_EVENTS_ONLY (plugin.h): they need
+ * no locks. Connectors may run
  * their own threads; publish(), publish_json(), deadletter(), checkpoint(),
  * flush(), position(), log(), stopping(), sleep() and connector_done() may be
  * called from any thread. Store writes (state_put, finding_raise, audit_append...)
@@ -334,7 +336,8 @@ struct crmgov_host {
                          crmgov_finding_fn fn, void *ctx);
 
     /* --- Audit log ------------------------------------------------------ */
-    /* Appends a governance action; details_json is an object or NULL. */
+    /* Appends a governance action; details_json is an object or NULL.
+     * Refused to plugins that declare CRMGOV_PLUGIN_EVENTS_ONLY. */
     int (*audit_append)(const struct crmgov_host *h, const char *actor,
                         const char *action, const char *subject,
                         const char *details_json, crmgov_time at);

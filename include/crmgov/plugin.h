@@ -135,14 +135,14 @@ struct crmgov_plugin {
 };
 
 /* A layer or sink whose callbacks need nothing from the core but the events
- * they are given and what the plugin itself keeps: its state (state_*),
- * findings (finding_raise, finding_resolve, findings_scan) and the audit log.
- * It reads no inventory, versions, principals, owners, changes, executions
- * or daily figures and publishes nothing. When every subscriber says so, the
- * core runs callbacks on a second thread beside the store (the layer lane):
- * still one at a time, in event order, with `now` as of the event, but the
- * core's tables may already hold later events, which is why it must not
- * read them. */
+ * they are given and what the plugin itself keeps: its state (state_*) and
+ * findings (finding_raise, finding_resolve, findings_scan). It reads no
+ * inventory, versions, principals, owners, changes, executions, daily
+ * figures or audit log, and publishes nothing; audit_append is refused to it.
+ * When every subscriber says so, the core runs callbacks on a second thread
+ * beside the store (the layer lane): still one at a time, in event order,
+ * with `now` as of the event, but the core's tables may already hold later
+ * events, which is why it must not read them. */
 #define CRMGOV_PLUGIN_EVENTS_ONLY 0x1u
 
 #define CRMGOV_PLUGIN_HEADER                        \
