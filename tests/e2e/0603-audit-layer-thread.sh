@@ -53,3 +53,21 @@ config mixed true '[layer:ownership]
 plugin = ownership'
 expect_exit 0 "$CRMGOV" run --once -c mixed.ini
 case "$ERR" in *"their own thread"*) fail "the lane ran a layer that did not declare it needs only events" ;; esac
+
+# A plugin on the lane sees host->now as the time of the event it is given
+# (the store has usually applied later events by then), and audit_append is
+# refused to it: its entries would interleave with the core's by timing.
+mkdir -p p
+cp "$PLUGINS"/jsonl.so "$BUILDDIR/testplugins/events_only.so" p/
+awk 'BEGIN { for (i = 0; i < 20000; i++)
+  printf "{\"type\":\"record\",\"system\":\"s\",\"at\":\"2026-01-%02dT%02d:%02d:00Z\",\"object\":\"deal\",\"id\":\"r%d\",\"op\":\"create\",\"changes\":{}}\n",
+         1 + int(i / 1440), int(i / 60) % 24, i % 60, i }' > probe.jsonl
+printf '[core]\ndatabase = %s/probe.db\nplugin_dir = %s/p\nlog_level = debug\nbatch_size = 500\n[connector:in]\nplugin = jsonl\npath = %s/probe.jsonl\n[layer:probe]\nplugin = events_only\n' \
+  "$T" "$T" "$T" > probe.ini
+expect_exit 0 "$CRMGOV" run --once -c probe.ini
+expect_contains "layers run on their own thread beside the store" "$ERR" "the events_only layer runs on the lane"
+expect_eq "refused" "$(sqlite3 "$T/probe.db" "SELECT CAST(value AS TEXT) FROM plugin_state WHERE instance = 'layer:probe' AND key = 'audit_append'")" \
+  "audit_append is refused to an EVENTS_ONLY plugin"
+expect_eq "20000 0" "$(sqlite3 -separator ' ' "$T/probe.db" "SELECT count(*), sum(CAST(value AS TEXT) != CAST(1767225600000 + 60000 * CAST(substr(key, 6) AS INTEGER) AS TEXT)) FROM plugin_state WHERE instance = 'layer:probe' AND key LIKE 'now/r%'")" \
+  "host->now on the lane is each event's own time"
+expect_eq "0" "$(sqlite3 "$T/probe.db" "SELECT count(*) FROM audit_log WHERE action = 'test.probe'")" "no probe entry reached the audit log"
