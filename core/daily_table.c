@@ -80,6 +80,8 @@ void daily_table_drop_before(struct daily_table *t, int64_t day, void (*free_val
     size_t drop = 0;
     while (drop < t->n_days && t->days[drop].day < day)
         free_day(t, &t->days[drop++], free_value);
+    if (!drop)
+        return;
     memmove(t->days, t->days + drop, (t->n_days - drop) * sizeof(*t->days));
     t->n_days -= drop;
 }
