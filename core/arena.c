@@ -26,11 +26,14 @@ void arena_init(struct arena *a, size_t first_size)
     a->next_size = first_size < 256 ? 256 : first_size;
 }
 
-/* Events are built on connector threads and freed on the dispatcher thread;
- * handing first chunks back through a small shared pool spares the malloc
- * arenas that cross-thread traffic. (A core singleton, guarded by a mutex.) */
+/* Events are built on connector threads and freed on the dispatcher (or
+ * layer lane) thread; handing first chunks back through a shared pool spares
+ * the malloc arenas that cross-thread traffic. The pool holds as many as the
+ * default queue and lane can have in flight (16384 each), so in a steady
+ * stream every event's first chunk is recycled. (A core singleton, guarded
+ * by a mutex; at most 36 MiB when full.) */
 #define POOL_CHUNK 1024
-#define POOL_MAX 4096
+#define POOL_MAX 36864
 static struct {
     pthread_mutex_t lock;
     struct arena_chunk *free;
