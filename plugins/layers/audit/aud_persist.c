@@ -4,11 +4,12 @@
  *
  * Per automation per day, the counters the core does not keep (records
  * touched, conversions, matching changes, missed actions, unintended runs,
- * the conversion cohort) are one state row "d/DAY/SYSTEM/AUTOMATION"; per
+ * the conversion cohort) are one row "d/DAY/SYSTEM/AUTOMATION", stored packed
+ * with the rest of its system's day in "D/DAY/SYSTEM/" (aud_packed.c); per
  * notified principal per day, "n/DAY/SYSTEM/PRINCIPAL" holds the count. Rows
- * are written when a day closes (one write per automation and day, the least
- * the data allows), and rows changed since are written by the metrics and
- * report commands and, at stop, into the snapshot (aud_snapshot.c).
+ * are written when a day closes (one write per system and day), and rows
+ * changed since are written by the metrics and report commands and, at stop,
+ * into the snapshot (aud_snapshot.c).
  *
  * At start the day ring of every automation is rebuilt from the core's daily
  * aggregates plus these rows; the open findings, the inventory and the
@@ -68,6 +69,43 @@ static size_t collect_rows(struct aud_layer *L, struct pending_row **rows)
     return n;
 }
 
+/* Rows [from, to) share "d/DAY/SYSTEM/": one packed row (aud_packed.c). An
+ * id too long to pack keeps a row of its own, which readers take as well. */
+static int put_group(struct aud_layer *L, const struct pending_row *rows, size_t from, size_t to,
+                     size_t prefix_len)
+{
+    struct aud_packed_row *packed = aud_realloc(NULL, (to - from) * sizeof(*packed));
+    size_t n = 0;
+    int rc = CRMGOV_OK;
+    for (size_t i = from; i < to; i++) {
+        const char *name = rows[i].key + prefix_len;
+        if (strlen(name) >= AUD_PACKED_NAME_MAX) {
+            if (L->host->state_put(L->host, rows[i].key, rows[i].value, AUD_ROW_SIZE) != 0)
+                rc = CRMGOV_ERROR;
+            continue;
+        }
+        strcpy(packed[n].name, name);
+        memcpy(packed[n].value, rows[i].value, AUD_ROW_SIZE);
+        n++;
+    }
+    if (n) {
+        char *key = aud_realloc(NULL, prefix_len + 1);
+        memcpy(key, rows[from].key, prefix_len);
+        key[0] = 'D';
+        key[prefix_len] = '\0';
+        if (aud_packed_put(L, key, packed, n) != CRMGOV_OK)
+            rc = CRMGOV_ERROR;
+        free(key);
+    }
+    free(packed);
+    return rc;
+}
+
+static size_t group_prefix(const char *key)
+{
+    return (size_t)(strrchr(key, '/') - key) + 1;
+}
+
 static int flush_days(struct aud_layer *L)
 {
     struct pending_row *rows = NULL;
@@ -75,11 +113,17 @@ static int flush_days(struct aud_layer *L)
     if (n > 1)
         qsort(rows, n, sizeof(*rows), by_key);
     int rc = CRMGOV_OK;
-    for (size_t i = 0; i < n; i++) {
-        if (L->host->state_put(L->host, rows[i].key, rows[i].value, AUD_ROW_SIZE) != CRMGOV_OK)
+    for (size_t from = 0, to; from < n; from = to) {
+        size_t prefix_len = group_prefix(rows[from].key);
+        for (to = from + 1; to < n; to++)
+            if (group_prefix(rows[to].key) != prefix_len ||
+                memcmp(rows[to].key, rows[from].key, prefix_len) != 0)
+                break;
+        if (put_group(L, rows, from, to, prefix_len) != CRMGOV_OK)
             rc = CRMGOV_ERROR;
-        free(rows[i].key);
     }
+    for (size_t i = 0; i < n; i++)
+        free(rows[i].key);
     free(rows);
     return rc;
 }
@@ -239,6 +283,9 @@ int aud_persist_load(struct aud_layer *L)
             aud_day_text(d, text);
             snprintf(prefix, sizeof(prefix), "d/%s/", text);
             if (h->state_scan(h, prefix, load_row, L) < 0)
+                return CRMGOV_ERROR;
+            prefix[0] = 'D'; /* packed rows after the older single ones: they win */
+            if (aud_packed_each(h, prefix, 0, load_row, L) < 0)
                 return CRMGOV_ERROR;
         }
         char prefix[16], text[11];

@@ -157,33 +157,50 @@ static int take_row(void *ctx, const char *key, const void *value, size_t len)
     return 0;
 }
 
-static int fill_rows(const struct crmgov_host *h, struct aud_series_set *s,
-                         const char *system, const char *automation, int create)
-{
-    struct row_ctx c = { s, system, create };
-    for (int32_t day = s->from; day <= s->to; day++) {
-        int rc;
-        if (system && automation) {
-            char *key = aud_row_key('d', day, system, automation);
-            rc = h->state_get(h, key, take_row, &c);
-            free(key);
-        } else {
-            char *prefix = aud_row_key('d', day, system ? system : "", "");
-            if (!system)
-                prefix[13] = '\0'; /* "d/DAY/" */
-            rc = h->state_scan(h, prefix, take_row, &c);
-            free(prefix);
-        }
-        if (rc < 0)
-            return CRMGOV_ERROR;
-    }
-    return CRMGOV_OK;
-}
-
 struct overlay_ctx {
     struct row_ctx rows;
     const char *automation;
 };
+
+static int take_overlay(void *ctx, const char *key, const void *value, size_t len);
+
+/* One day's rows: single "d/" rows of earlier versions first, then the
+ * packed "D/" rows, which are newer and win (aud_packed.c). */
+static int fill_day(const struct crmgov_host *h, struct row_ctx *c, int32_t day,
+                    const char *system, const char *automation)
+{
+    int rc;
+    if (system && automation) {
+        char *key = aud_row_key('d', day, system, automation);
+        rc = h->state_get(h, key, take_row, c);
+        free(key);
+        char *packed = aud_row_key('D', day, system, "");
+        struct overlay_ctx only = { *c, automation };
+        if (rc >= 0)
+            rc = aud_packed_each(h, packed, 1, take_overlay, &only);
+        free(packed);
+        return rc;
+    }
+    char *prefix = aud_row_key('d', day, system ? system : "", "");
+    if (!system)
+        prefix[13] = '\0'; /* "d/DAY/" */
+    rc = h->state_scan(h, prefix, take_row, c);
+    prefix[0] = 'D';
+    if (rc >= 0)
+        rc = aud_packed_each(h, prefix, 0, take_row, c);
+    free(prefix);
+    return rc;
+}
+
+static int fill_rows(const struct crmgov_host *h, struct aud_series_set *s,
+                         const char *system, const char *automation, int create)
+{
+    struct row_ctx c = { s, system, create };
+    for (int32_t day = s->from; day <= s->to; day++)
+        if (fill_day(h, &c, day, system, automation) < 0)
+            return CRMGOV_ERROR;
+    return CRMGOV_OK;
+}
 
 static int take_overlay(void *ctx, const char *key, const void *value, size_t len)
 {

@@ -432,6 +432,20 @@ int64_t aud_hist_quantile(const uint32_t *hist, uint64_t total, double q, int64_
 void aud_row_encode(const struct aud_day *d, unsigned char out[AUD_ROW_SIZE]);
 int aud_row_decode(const void *blob, size_t len, struct aud_day *d);
 char *aud_row_key(char kind, int32_t day, const char *system, const char *name);
+
+/* aud_packed.c: day rows packed per system and day ("D/DAY/SYSTEM/"). */
+#define AUD_PACKED_NAME_MAX 1024    /* escaped automation id, bytes */
+struct aud_packed_row {
+    char name[AUD_PACKED_NAME_MAX]; /* escaped as in keys */
+    unsigned char value[AUD_ROW_SIZE];
+};
+/* Merges rows (sorted by name) into the packed row at key and writes it. */
+int aud_packed_put(struct aud_layer *L, const char *key, const struct aud_packed_row *rows,
+                   size_t n);
+/* The packed row at key (exact) or under the prefix key, as one fn call per
+ * automation with its "d/DAY/SYSTEM/NAME" key. */
+int aud_packed_each(const struct crmgov_host *h, const char *key, int exact, crmgov_state_fn fn,
+                    void *ctx);
 int aud_row_key_parse(const char *key, char *kind, int32_t *day, char **system, char **name);
 int aud_persist_flush(struct aud_layer *L);
 int aud_persist_load(struct aud_layer *L);
