@@ -2,7 +2,7 @@
  * aud_packed.c -- the audit layer's day rows packed one state row per system
  * and day: key "D/DAY/SYSTEM/", value the rows of that system's automations,
  * each [u16 length][name, escaped as in keys][AUD_ROW_SIZE row], sorted by
- * name.
+ * name (an id whose escaped form is longer than a u16 keeps a single row).
  *
  * Why: a closing day used to write one state row per automation -- 10,000
  * writes a day with 10,000 automations, a fifth of the layer's time on a
@@ -17,8 +17,9 @@
 #include "audit.h"
 
 struct packed {
-    struct aud_packed_row *rows;
+    struct aud_packed_row *rows;    /* pointing into blob */
     size_t n, cap;
+    unsigned char *blob;
 };
 
 static int decode(const unsigned char *p, size_t len, struct packed *out)
@@ -26,45 +27,55 @@ static int decode(const unsigned char *p, size_t len, struct packed *out)
     size_t at = 0;
     while (at + 2 <= len) {
         size_t name_len = (size_t)p[at] | (size_t)p[at + 1] << 8;
-        if (at + 2 + name_len + AUD_ROW_SIZE > len || name_len >= AUD_PACKED_NAME_MAX)
+        if (at + 2 + name_len + AUD_ROW_SIZE > len)
             return -1;
         AUD_GROW(out->rows, out->n, out->cap);
-        struct aud_packed_row *r = &out->rows[out->n++];
-        memcpy(r->name, p + at + 2, name_len);
-        r->name[name_len] = '\0';
-        memcpy(r->value, p + at + 2 + name_len, AUD_ROW_SIZE);
+        out->rows[out->n++] = (struct aud_packed_row){ (const char *)p + at + 2, name_len,
+                                                       p + at + 2 + name_len };
         at += 2 + name_len + AUD_ROW_SIZE;
     }
     return at == len ? 0 : -1;
 }
 
+/* The stored row outlives the callback: decoded from a copy. */
 static int take_blob(void *ctx, const char *key, const void *value, size_t len)
 {
     (void)key;
     struct packed *p = ctx;
-    if (decode(value, len, p) != 0)
+    p->blob = aud_realloc(NULL, len);
+    memcpy(p->blob, value, len);
+    if (decode(p->blob, len, p) != 0)
         p->n = 0; /* a damaged row is rewritten whole */
     return 0;
+}
+
+static int by_name(const struct aud_packed_row *a, const struct aud_packed_row *b)
+{
+    int c = memcmp(a->name, b->name, a->name_len < b->name_len ? a->name_len : b->name_len);
+    return c ? c : (a->name_len > b->name_len) - (a->name_len < b->name_len);
 }
 
 /* Both lists sorted by name; `fresh` wins over `old`. */
 static unsigned char *merge_encode(const struct packed *old, const struct aud_packed_row *fresh,
                                    size_t n_fresh, size_t *len)
 {
-    size_t cap = (old->n + n_fresh) * (2 + AUD_PACKED_NAME_MAX + AUD_ROW_SIZE);
+    size_t cap = 0;
+    for (size_t i = 0; i < old->n; i++)
+        cap += 2 + old->rows[i].name_len + AUD_ROW_SIZE;
+    for (size_t k = 0; k < n_fresh; k++)
+        cap += 2 + fresh[k].name_len + AUD_ROW_SIZE;
     unsigned char *out = aud_realloc(NULL, cap), *p = out;
     size_t i = 0, k = 0;
     while (i < old->n || k < n_fresh) {
-        int c = i == old->n ? 1 : k == n_fresh ? -1 : strcmp(old->rows[i].name, fresh[k].name);
+        int c = i == old->n ? 1 : k == n_fresh ? -1 : by_name(&old->rows[i], &fresh[k]);
         const struct aud_packed_row *r = c < 0 ? &old->rows[i++] : &fresh[k++];
         if (c == 0)
             i++;
-        size_t name_len = strlen(r->name);
-        *p++ = (unsigned char)(name_len & 0xff);
-        *p++ = (unsigned char)(name_len >> 8);
-        memcpy(p, r->name, name_len);
-        memcpy(p + name_len, r->value, AUD_ROW_SIZE);
-        p += name_len + AUD_ROW_SIZE;
+        *p++ = (unsigned char)(r->name_len & 0xff);
+        *p++ = (unsigned char)(r->name_len >> 8);
+        memcpy(p, r->name, r->name_len);
+        memcpy(p + r->name_len, r->value, AUD_ROW_SIZE);
+        p += r->name_len + AUD_ROW_SIZE;
     }
     *len = (size_t)(p - out);
     return out;
@@ -75,15 +86,15 @@ int aud_packed_put(struct aud_layer *L, const char *key, const struct aud_packed
 {
     const struct crmgov_host *h = L->host;
     struct packed old = { 0 };
-    if (h->state_get(h, key, take_blob, &old) < 0) {
-        free(old.rows);
-        return CRMGOV_ERROR;
+    int rc = h->state_get(h, key, take_blob, &old) < 0 ? CRMGOV_ERROR : CRMGOV_OK;
+    if (rc == CRMGOV_OK) {
+        size_t len;
+        unsigned char *blob = merge_encode(&old, rows, n, &len);
+        rc = h->state_put(h, key, blob, len);
+        free(blob);
     }
-    size_t len;
-    unsigned char *blob = merge_encode(&old, rows, n, &len);
-    int rc = h->state_put(h, key, blob, len);
-    free(blob);
     free(old.rows);
+    free(old.blob);
     return rc;
 }
 
@@ -102,12 +113,14 @@ static int unpack_blob(void *ctx, const char *key, const void *value, size_t len
         free(p.rows);
         return 0; /* not ours, or damaged: skipped like a damaged "d/" row */
     }
-    char *row_key = aud_realloc(NULL, key_len + AUD_PACKED_NAME_MAX + 1);
-    memcpy(row_key, key, key_len);
-    row_key[0] = 'd';
+    char *row_key = NULL;
     int rc = 0;
     for (size_t i = 0; i < p.n && rc == 0; i++) {
-        strcpy(row_key + key_len, p.rows[i].name);
+        row_key = aud_realloc(row_key, key_len + p.rows[i].name_len + 1);
+        memcpy(row_key, key, key_len);
+        row_key[0] = 'd';
+        memcpy(row_key + key_len, p.rows[i].name, p.rows[i].name_len);
+        row_key[key_len + p.rows[i].name_len] = '\0';
         rc = u->fn(u->ctx, row_key, p.rows[i].value, AUD_ROW_SIZE);
     }
     free(row_key);

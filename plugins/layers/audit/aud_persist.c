@@ -35,9 +35,8 @@ static uint32_t get32(const unsigned char *p)
 /* ------------------------------------------------------------------------ */
 /* writing                                                                   */
 
-/* A closed day's rows are written in key order: the state table is a B-tree
- * on the key, and 10,000 rows of one day inserted in order fill its pages
- * one after another instead of touching a random page each. */
+/* A closed day's rows, sorted by key so that each system's rows of a day
+ * sit together and in name order: one packed row each (aud_packed.c). */
 struct pending_row {
     char *key;
     unsigned char value[AUD_ROW_SIZE];
@@ -79,14 +78,13 @@ static int put_group(struct aud_layer *L, const struct pending_row *rows, size_t
     int rc = CRMGOV_OK;
     for (size_t i = from; i < to; i++) {
         const char *name = rows[i].key + prefix_len;
-        if (strlen(name) >= AUD_PACKED_NAME_MAX) {
+        size_t name_len = strlen(name);
+        if (name_len > AUD_PACKED_NAME_MAX) {
             if (L->host->state_put(L->host, rows[i].key, rows[i].value, AUD_ROW_SIZE) != 0)
                 rc = CRMGOV_ERROR;
             continue;
         }
-        strcpy(packed[n].name, name);
-        memcpy(packed[n].value, rows[i].value, AUD_ROW_SIZE);
-        n++;
+        packed[n++] = (struct aud_packed_row){ name, name_len, rows[i].value };
     }
     if (n) {
         char *key = aud_realloc(NULL, prefix_len + 1);

@@ -434,10 +434,11 @@ int aud_row_decode(const void *blob, size_t len, struct aud_day *d);
 char *aud_row_key(char kind, int32_t day, const char *system, const char *name);
 
 /* aud_packed.c: day rows packed per system and day ("D/DAY/SYSTEM/"). */
-#define AUD_PACKED_NAME_MAX 1024    /* escaped automation id, bytes */
+#define AUD_PACKED_NAME_MAX 65535   /* escaped automation id, bytes (a u16) */
 struct aud_packed_row {
-    char name[AUD_PACKED_NAME_MAX]; /* escaped as in keys */
-    unsigned char value[AUD_ROW_SIZE];
+    const char *name;               /* escaped as in keys; not NUL-terminated */
+    size_t name_len;
+    const unsigned char *value;     /* AUD_ROW_SIZE bytes */
 };
 /* Merges rows (sorted by name) into the packed row at key and writes it. */
 int aud_packed_put(struct aud_layer *L, const char *key, const struct aud_packed_row *rows,
