@@ -297,14 +297,18 @@ static void audit_change(struct dispatcher *d, const struct crmgov_event *ev,
 /* ------------------------------------------------------------------------ */
 /* processing one item                                                       */
 
+/* A finding published as an event: stored, then delivered with whatever it
+ * caused, like a finding a layer raised. */
 static int process_finding_event(struct dispatcher *d, const struct crmgov_event *ev,
                                  struct instance *from)
 {
     const struct crmgov_finding *f = ev->u.finding;
-    if (f->transition == CRMGOV_FINDING_CLEARED)
-        return dispatcher_resolve(d, from, f->rule, f->system, f->automation, f->subject,
-                                  ev->at);
-    return dispatcher_raise(d, from, f, ev->at);
+    int rc = f->transition == CRMGOV_FINDING_CLEARED
+                 ? dispatcher_resolve(d, from, f->rule, f->system, f->automation, f->subject,
+                                      ev->at)
+                 : dispatcher_raise(d, from, f, ev->at);
+    deliver_pending(d);
+    return rc;
 }
 
 /* Audit entries for governance actions: on this thread in both modes, since
@@ -338,7 +342,6 @@ static void lane_run(void *ctx, struct lane_item *it)
         } else if (it->kind == LANE_FINDING) {
             if (process_finding_event(d, &it->box->ev, it->from) != CRMGOV_OK)
                 atomic_store(&d->lane_failed, 1);
-            deliver_pending(d);
         } else {
             after_store(d, &it->box->ev);
         }
@@ -347,9 +350,9 @@ static void lane_run(void *ctx, struct lane_item *it)
 }
 
 /* Hands the item's event to the lane, which frees it. */
-static void to_lane(struct dispatcher *d, struct bus_item *item, int kind, int flag)
+static void to_lane(struct dispatcher *d, struct bus_item *item, int kind)
 {
-    struct lane_item it = { .kind = kind, .flag = flag, .box = item->event,
+    struct lane_item it = { .kind = kind, .box = item->event,
                             .from = item->from, .at = item->event->ev.at,
                             .clock = d->rt->store.watermark };
     item->event = NULL;
@@ -364,10 +367,8 @@ static int process_event(struct dispatcher *d, struct bus_item *item)
     advance_clock(d, ev->at);
     if (ev->topic == CRMGOV_TOPIC_FINDING) {
         if (d->use_lane)
-            return to_lane(d, item, LANE_FINDING, 0), CRMGOV_OK;
-        int rc = process_finding_event(d, ev, item->from);
-        deliver_pending(d);
-        return rc;
+            return to_lane(d, item, LANE_FINDING), CRMGOV_OK;
+        return process_finding_event(d, ev, item->from);
     }
     struct apply_result applied;
     store_lock(s);
@@ -377,7 +378,7 @@ static int process_event(struct dispatcher *d, struct bus_item *item)
         return CRMGOV_ERROR;
     audit_governance(d, ev, item->from, applied.ownership_changed);
     if (d->use_lane)
-        to_lane(d, item, LANE_EVENT, 0);
+        to_lane(d, item, LANE_EVENT);
     else
         after_store(d, ev);
     return CRMGOV_OK;

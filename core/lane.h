@@ -27,7 +27,6 @@ struct instance;
 
 struct lane_item {
     int kind;                   /* the runner's own numbering */
-    int flag;                   /* the runner's own meaning */
     struct event_box *box;      /* the lane owns it once pushed; the runner frees it */
     struct instance *from;
     int64_t at;                 /* event time of the item (a tick's time for ticks) */

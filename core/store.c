@@ -143,9 +143,14 @@ int store_open(struct store *s, const char *path, struct strbuf *err)
     return store_open_at_version(s, path, STORE_SCHEMA_VERSION, err);
 }
 
-static void free_agg(void *p)
+/* What the store keeps in memory about the open batch: after a rollback it
+ * describes rows that are gone, and at close it is freed. */
+static void forget_batch(struct store *s)
 {
-    free(p);
+    daily_table_clear(&s->daily, free);
+    s->daily_latest_known = 0;
+    hashmap_clear(&s->object_daily, store_free_object_agg);
+    hashmap_clear(&s->automation_ids, NULL); /* keys created in the batch are gone */
 }
 
 void store_close(struct store *s)
@@ -156,10 +161,7 @@ void store_close(struct store *s)
     if (s->db)
         sqlite3_close(s->db);
     s->db = NULL;
-    hashmap_clear(&s->automation_ids, NULL);
-    daily_table_clear(&s->daily, free_agg);
-    s->daily_latest_known = 0;
-    hashmap_clear(&s->object_daily, store_free_object_agg);
+    forget_batch(s);
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->batch_lock);
     free(s->path);
@@ -266,9 +268,7 @@ int store_commit(struct store *s)
         rc = store_fail(s, "commit");
     if (rc != CRMGOV_OK) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        daily_table_clear(&s->daily, free_agg);
-        s->daily_latest_known = 0;
-        hashmap_clear(&s->object_daily, store_free_object_agg);
+        forget_batch(s);
         load_meta(s);
     }
     s->in_tx = 0;
@@ -279,10 +279,7 @@ int store_commit(struct store *s)
 void store_rollback(struct store *s)
 {
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    daily_table_clear(&s->daily, free_agg);
-    s->daily_latest_known = 0;
-    hashmap_clear(&s->object_daily, store_free_object_agg);
-    hashmap_clear(&s->automation_ids, NULL); /* keys created in the batch are gone */
+    forget_batch(s);
     load_meta(s);
     s->in_tx = 0;
     pthread_mutex_unlock(&s->lock);
