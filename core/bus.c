@@ -27,6 +27,25 @@ void bus_init(struct bus *b, size_t capacity)
     pthread_condattr_destroy(&attr);
 }
 
+/* Everything of an item but the checkpoint buffers. */
+#define ITEM_HEAD (offsetof(struct bus_item, cp) + offsetof(struct bus_checkpoint, key))
+
+void bus_checkpoint_copy(struct bus_checkpoint *dst, const struct bus_checkpoint *src)
+{
+    dst->key_len = src->key_len;
+    dst->value_len = src->value_len;
+    memcpy(dst->key, src->key, src->key_len);
+    memcpy(dst->value, src->value, src->value_len);
+}
+
+void bus_item_move(struct bus_item *dst, struct bus_item *src)
+{
+    memcpy(dst, src, ITEM_HEAD);
+    if (src->has_checkpoint)
+        bus_checkpoint_copy(&dst->cp, &src->cp);
+    memset(src, 0, ITEM_HEAD);
+}
+
 void bus_item_free(struct bus_item *item)
 {
     event_box_free(item->event);
@@ -35,7 +54,7 @@ void bus_item_free(struct bus_item *item)
     free(item->raw);
     free(item->key);
     free(item->value);
-    memset(item, 0, sizeof(*item));
+    memset(item, 0, ITEM_HEAD);
 }
 
 void bus_destroy(struct bus *b)
@@ -63,13 +82,12 @@ int bus_push(struct bus *b, struct bus_item *item)
         pthread_mutex_unlock(&b->lock);
         return -1;
     }
-    b->ring[(b->head + b->count) % b->cap] = *item;
+    bus_item_move(&b->ring[(b->head + b->count) % b->cap], item);
     b->count++;
     b->pushed++;
     if (b->count == 1) /* the consumer only ever waits on an empty queue */
         pthread_cond_signal(&b->not_empty);
     pthread_mutex_unlock(&b->lock);
-    memset(item, 0, sizeof(*item));
     return 0;
 }
 
@@ -132,8 +150,7 @@ size_t bus_pop(struct bus *b, struct bus_item *out, size_t max, int wait_ms)
     }
     size_t n = 0;
     while (n < max && b->count > 0) {
-        out[n++] = b->ring[b->head];
-        memset(&b->ring[b->head], 0, sizeof(b->ring[b->head]));
+        bus_item_move(&out[n++], &b->ring[b->head]);
         b->head = (b->head + 1) % b->cap;
         b->count--;
     }

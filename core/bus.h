@@ -44,10 +44,12 @@ struct bus_checkpoint {
     unsigned char value[BUS_CP_VALUE_MAX];
 };
 
+/* Items move through the queue with bus_item_move(), which copies only the
+ * bytes of cp in use: the checkpoint buffers are most of an item's size and
+ * a read position fills a few dozen of them. cp stays the last member. */
 struct bus_item {
     enum bus_item_kind kind;
     int has_checkpoint;             /* cp applies after this item */
-    struct bus_checkpoint cp;
     struct instance *from;
     struct event_box *event;        /* BUS_EVENT */
     char *source;                   /* BUS_DEADLETTER */
@@ -60,6 +62,7 @@ struct bus_item {
     size_t value_len;
     struct bus_flush *flush;        /* BUS_FLUSH */
     int64_t at;                     /* BUS_CLOCK */
+    struct bus_checkpoint cp;
 };
 
 struct bus {
@@ -90,5 +93,9 @@ size_t bus_pop(struct bus *b, struct bus_item *out, size_t max, int wait_ms);
 void bus_close(struct bus *b);
 int bus_closed_and_empty(struct bus *b);
 void bus_item_free(struct bus_item *item);
+/* Moves *src into *dst and leaves *src empty. */
+void bus_item_move(struct bus_item *dst, struct bus_item *src);
+/* Copies the used part of a checkpoint. */
+void bus_checkpoint_copy(struct bus_checkpoint *dst, const struct bus_checkpoint *src);
 
 #endif

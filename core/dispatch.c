@@ -523,6 +523,8 @@ static int process_popped(struct dispatcher *d, struct bus_item *items, size_t n
                           struct flush_list *flushes, int rc)
 {
     for (size_t i = 0; i < n; i++) {
+        if (i + PREFETCH_AHEAD < n)
+            prefetch_span(items[i + PREFETCH_AHEAD].event, EVENT_PREFETCH_BYTES);
         if (rc == CRMGOV_OK)
             rc = process_item(d, &items[i]);
         if (items[i].kind == BUS_FLUSH && items[i].flush)

@@ -154,7 +154,7 @@ static void take_position(struct instance *in, struct bus_item *item)
     if (next_position.owner != in)
         return;
     item->has_checkpoint = 1;
-    item->cp = next_position.cp;
+    bus_checkpoint_copy(&item->cp, &next_position.cp);
     next_position.owner = NULL;
 }
 

@@ -28,8 +28,11 @@ static void *lane_main(void *arg)
         l->count -= n;
         l->in_flight = n;
         pthread_mutex_unlock(&l->lock);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+            if (i + PREFETCH_AHEAD < n)
+                prefetch_span(chunk[i + PREFETCH_AHEAD].box, EVENT_PREFETCH_BYTES);
             l->run(l->ctx, &chunk[i]);
+        }
         pthread_mutex_lock(&l->lock);
         l->in_flight = 0;
         pthread_cond_broadcast(&l->space);

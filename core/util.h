@@ -17,6 +17,23 @@
 #define CONTAINER_OF(ptr, type, member) \
     ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
+/* Asks for the cache lines of [p, p + bytes) ahead of use. Events are built
+ * on one thread and read on another: the first touch on the reading core is
+ * a miss, which costs less when it is started a few events early. */
+static inline void prefetch_span(const void *p, size_t bytes)
+{
+    if (!p)
+        return;
+    for (size_t off = 0; off < bytes; off += 64)
+        __builtin_prefetch((const char *)p + off);
+}
+
+/* How much of an event box the next consumer reads first: the box and the
+ * payload that follows it in the same chunk. */
+#define EVENT_PREFETCH_BYTES 384
+/* How many items ahead a consumer asks for them. */
+#define PREFETCH_AHEAD 2
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -164,6 +165,47 @@ static void test_checkpoints_of_different_keys_are_kept(void **state)
     bus_destroy(&bus);
 }
 
+/* Items move with only the used bytes of their checkpoint: a full-size key
+ * and value arrive whole, and a slot reused after a pop carries nothing of
+ * the item that was there before. */
+static void test_moved_checkpoints_are_exact(void **state)
+{
+    (void)state;
+    struct bus bus;
+    bus_init(&bus, 2);
+    struct instance *from = (struct instance *)(uintptr_t)1;
+    char key[BUS_CP_KEY_MAX], value[BUS_CP_VALUE_MAX];
+    for (size_t i = 0; i < sizeof(key); i++)
+        key[i] = (char)('a' + i % 26);
+    for (size_t i = 0; i < sizeof(value); i++)
+        value[i] = (char)i;
+    struct bus_item full = { .kind = BUS_DEADLETTER, .from = from, .has_checkpoint = 1 };
+    full.cp.key_len = BUS_CP_KEY_MAX;
+    full.cp.value_len = BUS_CP_VALUE_MAX;
+    memcpy(full.cp.key, key, sizeof(key));
+    memcpy(full.cp.value, value, sizeof(value));
+    assert_int_equal(bus_push(&bus, &full), 0);
+    assert_int_equal(full.has_checkpoint, 0); /* moved out */
+    struct bus_item items[2];
+    assert_int_equal(bus_pop(&bus, items, 2, 0), 1);
+    assert_int_equal(items[0].cp.key_len, BUS_CP_KEY_MAX);
+    assert_int_equal(items[0].cp.value_len, BUS_CP_VALUE_MAX);
+    assert_memory_equal(items[0].cp.key, key, sizeof(key));
+    assert_memory_equal(items[0].cp.value, value, sizeof(value));
+    bus_item_free(&items[0]);
+    for (int round = 0; round < 2; round++) { /* through both slots */
+        struct bus_item plain = { .kind = BUS_DEADLETTER, .from = from, .line = 5 };
+        assert_int_equal(bus_push(&bus, &plain), 0);
+        assert_int_equal(bus_pop(&bus, items, 2, 0), 1);
+        assert_int_equal(items[0].line, 5);
+        assert_int_equal(items[0].has_checkpoint, 0);
+        assert_int_equal(items[0].cp.key_len, 0);
+        assert_int_equal(items[0].cp.value_len, 0);
+        bus_item_free(&items[0]);
+    }
+    bus_destroy(&bus);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_close_drains_then_refuses),
         cmocka_unit_test(test_close_wakes_blocked_producer),
         cmocka_unit_test(test_checkpoints_of_different_keys_are_kept),
+        cmocka_unit_test(test_moved_checkpoints_are_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
