@@ -40,9 +40,15 @@ static int fail(struct parse *p, const char *fmt, ...)
     return -1;
 }
 
+/* The first member called `name` (as cJSON_GetObjectItemCaseSensitive),
+ * comparing first bytes before whole names: an event has a dozen members
+ * and each is looked up by name, so most comparisons are mismatches. */
 static const cJSON *member(const cJSON *o, const char *name)
 {
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, name);
+    const cJSON *m = NULL;
+    for (const cJSON *c = o ? o->child : NULL; c && !m; c = c->next)
+        if (c->string && c->string[0] == name[0] && strcmp(c->string, name) == 0)
+            m = c;
     return m && !cJSON_IsNull(m) ? m : NULL;
 }
 

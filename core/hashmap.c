@@ -12,14 +12,28 @@
 
 #include "util.h"
 
+static uint64_t fold_word(uint64_t h, uint64_t word)
+{
+    h = (h ^ word) * 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 29);
+}
+
 uint64_t hash_bytes(const void *data, size_t len)
 {
-    /* FNV-1a, then a final avalanche so low bits are usable as an index. */
+    /* Eight bytes per multiply (keys are system + id, often 30 bytes and
+     * more, hashed for every event), then a final avalanche so low bits
+     * are usable as an index. */
     const unsigned char *p = data;
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)len * 0xff51afd7ed558ccdULL);
+    for (; len >= 8; p += 8, len -= 8) {
+        uint64_t word;
+        memcpy(&word, p, 8);
+        h = fold_word(h, word);
+    }
+    if (len) {
+        uint64_t word = 0;
+        memcpy(&word, p, len);
+        h = fold_word(h, word);
     }
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;

@@ -14,6 +14,7 @@
 
 #include "event.h"
 #include "timeutil.h"
+#include "util.h"
 
 static void expect_hash(const char *line, const char *canonical, const char *hex)
 {
@@ -166,6 +167,44 @@ static void test_times_and_durations(void **state)
     assert_int_equal(size_parse("12 parsecs"), -1);
 }
 
+/* utf8_valid reads ASCII eight bytes at a time: a bad or multi-byte
+ * sequence at every offset of a 16-byte window, and at the very end, is
+ * judged exactly as byte by byte. */
+static void test_utf8_at_every_offset(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *seq;
+        int valid;
+    } cases[] = {
+        { "\xc3\xa9", 1 },         /* e acute */
+        { "\xe2\x82\xac", 1 },     /* euro sign */
+        { "\xf0\x9f\x98\x80", 1 }, /* an emoji */
+        { "\xff", 0 },             /* never valid */
+        { "\xc0\xaf", 0 },         /* overlong '/' */
+        { "\xed\xa0\x80", 0 },     /* a surrogate */
+        { "\xf4\x90\x80\x80", 0 }, /* above U+10FFFF */
+        { "\xe2\x82", 0 },         /* cut short */
+        { "\x80", 0 },             /* a lone continuation byte */
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        size_t n = strlen(cases[k].seq);
+        for (size_t at = 0; at <= 16; at++) {
+            char buf[32];
+            memset(buf, 'a', at);
+            memcpy(buf + at, cases[k].seq, n);
+            if (utf8_valid(buf, at + n) != cases[k].valid)
+                fail_msg("case %zu at offset %zu (at the end)", k, at);
+            memset(buf + at + n, 'b', 9); /* and followed by a full word */
+            if (utf8_valid(buf, at + n + 9) != cases[k].valid)
+                fail_msg("case %zu at offset %zu (mid-text)", k, at);
+        }
+    }
+    assert_int_equal(utf8_valid("", 0), 1);
+    assert_int_equal(utf8_valid("abcdefgh", 8), 1);
+    assert_int_equal(utf8_valid("abcdefgh\xff", 8), 1); /* length is the limit */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_rejections_name_the_field),
         cmocka_unit_test(test_unknown_members_are_not_errors),
         cmocka_unit_test(test_times_and_durations),
+        cmocka_unit_test(test_utf8_at_every_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
