@@ -33,9 +33,12 @@ const struct crmgov_option core_options[] = {
     { .name = "layer_thread", .type = CRMGOV_OPT_BOOL, .default_value = "true",
       .doc = "run layers that need only events on a second thread beside the store "
              "(when every layer and sink declares it)" },
+    { .name = "wal_thread", .type = CRMGOV_OPT_BOOL, .default_value = "true",
+      .doc = "copy the store's write-ahead log into the database on a thread of its own "
+             "instead of inside commits" },
     { .name = "queue_size", .type = CRMGOV_OPT_INT, .default_value = "16384", .min = "16",
       .max = "10000000", .doc = "events waiting for the dispatcher before producers block" },
-    { .name = "cache_size", .type = CRMGOV_OPT_SIZE, .default_value = "4M", .min = "256k",
+    { .name = "cache_size", .type = CRMGOV_OPT_SIZE, .default_value = "32M", .min = "256k",
       .max = "16G", .doc = "SQLite page cache; larger helps with many thousands of automations" },
     { .name = "retention", .type = CRMGOV_OPT_DURATION, .default_value = "90d", .min = "1d",
       .doc = "how long raw executions are kept (daily aggregates are kept forever)" },

@@ -33,6 +33,7 @@ void dispatcher_init(struct dispatcher *d, struct runtime *rt, size_t queue, siz
     d->tick_ms = tick_ms > 0 ? tick_ms : MS_PER_MINUTE;
     d->next_tick = CRMGOV_TIME_NONE;
     d->layer_thread = 1;
+    d->wal_thread = 1;
     hashmap_init(&d->checkpoints);
     bus_init(&d->bus, queue);
 }
@@ -586,6 +587,8 @@ static int run_batch(struct dispatcher *d, struct bus_item *items, size_t n, siz
         rc = store_commit(s);
     else if (s->in_tx)
         store_rollback(s);
+    if (rc == CRMGOV_OK)
+        wal_checkpointer_poke(&d->checkpointer);
     d->stats.batches++;
     flush_list_answer(flushes, rc != CRMGOV_OK);
     return rc;
@@ -663,10 +666,19 @@ static void stop_lane(struct dispatcher *d)
     d->use_lane = 0;
 }
 
+static void start_checkpointer(struct dispatcher *d)
+{
+    struct store *s = &d->rt->store;
+    if (d->wal_thread && wal_checkpointer_start(&d->checkpointer, s->db, s->path) == 0)
+        log_debug("WAL checkpoints run on a separate thread");
+}
+
 int dispatcher_start(struct dispatcher *d)
 {
     start_lane(d);
+    start_checkpointer(d);
     if (pthread_create(&d->thread, NULL, dispatcher_main, d) != 0) {
+        wal_checkpointer_stop(&d->checkpointer);
         stop_lane(d);
         return CRMGOV_ERROR;
     }
@@ -681,6 +693,7 @@ void dispatcher_drain_and_join(struct dispatcher *d)
         pthread_join(d->thread, NULL);
         d->running = 0;
     }
+    wal_checkpointer_stop(&d->checkpointer);
     stop_lane(d);
 }
 

@@ -29,6 +29,7 @@
 #include "crmgov/host.h"
 #include "hashmap.h"
 #include "lane.h"
+#include "wal_checkpointer.h"
 
 struct runtime;
 struct instance;
@@ -69,6 +70,8 @@ struct dispatcher {
     struct hashmap checkpoints;     /* "label\0key" -> latest value in this batch */
     struct dispatch_stats stats;
     int layer_thread;               /* [core] layer_thread: the lane may be used */
+    int wal_thread;                 /* [core] wal_thread: checkpoints off the commit path */
+    struct wal_checkpointer checkpointer;
     int use_lane;                   /* decided at start, see dispatcher_start() */
     struct lane lane;
     _Atomic int lane_failed;        /* a store write on the lane failed this batch */

@@ -213,6 +213,7 @@ int runtime_open_store(struct runtime *rt, struct strbuf *err)
                     (size_t)runtime_core_int(rt, "batch_size"), runtime_core_int(rt, "tick"));
     rt->dispatcher.batch_time_ms = runtime_core_int(rt, "batch_time");
     rt->dispatcher.layer_thread = (int)runtime_core_int(rt, "layer_thread");
+    rt->dispatcher.wal_thread = (int)runtime_core_int(rt, "wal_thread");
     return 0;
 }
 
