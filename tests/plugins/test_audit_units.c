@@ -1,7 +1,8 @@
 /*
  * test_audit_units.c -- the audit layer's pure parts, linked in directly:
  * the two-proportion z-test, histogram quantiles, day arithmetic, state-row
- * keys and values, and condition evaluation in three values.
+ * keys and values, condition evaluation in three values, and the daily
+ * sweep of the record table.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -186,12 +187,54 @@ static void test_conditions(void **state)
     assert_int_equal(aud_cond_eval(&changed, NULL, 0), 0);
 }
 
+/* The daily sweep forgets exactly the idle records with nothing pending,
+ * in place: every other record is still found afterwards, wherever the
+ * removals shifted it (3,000 records in 4,096 slots make long probe runs,
+ * some wrapping over the end of the table). */
+static void test_records_sweep(void **state)
+{
+    (void)state;
+    struct aud_layer *L = calloc(1, sizeof(*L));
+    assert_non_null(L);
+    L->opts.horizon_ms = 30 * AUD_DAY_MS;
+    L->opts.lookback_ms = 3600 * 1000;
+    L->opts.sla_ms = 15 * 60 * 1000;
+    const crmgov_time now = 400 * AUD_DAY_MS;
+    enum { N = 3000 };
+    char id[32];
+    size_t expect_kept = 0;
+    for (int i = 0; i < N; i++) {
+        snprintf(id, sizeof(id), "rec-%d", i);
+        struct aud_record *r = aud_record_get(L, (uint32_t)(i % 3), id, 1);
+        int idle = i % 2 == 0;
+        r->last_active = idle ? now - 31 * AUD_DAY_MS : now - AUD_DAY_MS;
+        r->queued = (uint32_t)(idle && i % 10 == 0); /* a pending deadline keeps it */
+        expect_kept += !idle || i % 10 == 0;
+    }
+    assert_int_equal(L->records.cap, 4096);
+    aud_records_sweep(L, now);
+    assert_int_equal(L->records.n, expect_kept);
+    size_t occupied = 0;
+    for (size_t k = 0; k < L->records.cap; k++)
+        occupied += L->records.slots[k].rec != NULL;
+    assert_int_equal(occupied, expect_kept);
+    for (int i = 0; i < N; i++) {
+        snprintf(id, sizeof(id), "rec-%d", i);
+        int kept = i % 2 != 0 || i % 10 == 0;
+        struct aud_record *r = aud_record_get(L, (uint32_t)(i % 3), id, 0);
+        if (kept != (r != NULL))
+            fail_msg("record %d: %s", i, kept ? "lost" : "not forgotten");
+    }
+    aud_records_free(&L->records);
+    free(L);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_proportion), cmocka_unit_test(test_hist_quantile),
         cmocka_unit_test(test_days),           cmocka_unit_test(test_row_keys),
-        cmocka_unit_test(test_conditions),
+        cmocka_unit_test(test_conditions),     cmocka_unit_test(test_records_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

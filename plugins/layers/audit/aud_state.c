@@ -334,33 +334,50 @@ static int evictable(const struct aud_layer *L, const struct aud_record *r, crmg
     return r->last_active == CRMGOV_TIME_NONE || r->last_active < now - ttl;
 }
 
+/* Takes slot i out by backward shift: later members of its probe run move
+ * up into the hole when their home allows, so every lookup still finds
+ * them without tombstones. */
+static void records_remove_at(struct aud_records *t, size_t i)
+{
+    size_t mask = t->cap - 1, hole = i;
+    for (size_t j = (i + 1) & mask; t->slots[j].rec; j = (j + 1) & mask) {
+        size_t home = (size_t)(t->slots[j].hash & mask);
+        if (((j - home) & mask) >= ((j - hole) & mask)) {
+            t->slots[hole] = t->slots[j];
+            hole = j;
+        }
+    }
+    t->slots[hole] = (struct aud_record_slot){ 0, NULL };
+    t->n--;
+}
+
+/* How many slots ahead the sweep asks for the records it will read. */
+#define SWEEP_AHEAD 8
+
 void aud_records_sweep(struct aud_layer *L, crmgov_time now)
 {
     struct aud_records *t = &L->records;
-    if (!t->cap)
-        return;
     /* a deadline still waiting looks back from its own time, not from now */
     if (L->heap.n && L->heap.items[0].due < now)
         now = L->heap.items[0].due;
-    struct aud_record_slot *slots = calloc(t->cap, sizeof(*slots));
-    if (!slots)
-        abort();
-    size_t kept = 0;
-    for (size_t i = 0; i < t->cap; i++) {
+    /* In place, in slot order: a removal may move a later record into the
+     * current slot (looked at next) or, at the end of the table, one from
+     * its start back over the end (looked at twice, which changes nothing:
+     * pruning again at the same time prunes nothing more). */
+    size_t i = 0;
+    while (i < t->cap) {
+        if (i + SWEEP_AHEAD < t->cap)
+            __builtin_prefetch(t->slots[i + SWEEP_AHEAD].rec);
         struct aud_record *r = t->slots[i].rec;
-        if (!r)
-            continue;
-        if (evictable(L, r, now)) {
+        if (r && evictable(L, r, now)) {
+            records_remove_at(t, i);
             record_free(r);
             continue;
         }
-        aud_record_prune(L, r, now);
-        records_insert(slots, t->cap, r);
-        kept++;
+        if (r)
+            aud_record_prune(L, r, now);
+        i++;
     }
-    free(t->slots);
-    t->slots = slots;
-    t->n = kept;
 }
 
 void aud_records_free(struct aud_records *t)
