@@ -38,7 +38,7 @@ const struct crmgov_option core_options[] = {
              "instead of inside commits" },
     { .name = "queue_size", .type = CRMGOV_OPT_INT, .default_value = "16384", .min = "16",
       .max = "10000000", .doc = "events waiting for the dispatcher before producers block" },
-    { .name = "cache_size", .type = CRMGOV_OPT_SIZE, .default_value = "32M", .min = "256k",
+    { .name = "cache_size", .type = CRMGOV_OPT_SIZE, .default_value = "4M", .min = "256k",
       .max = "16G", .doc = "SQLite page cache; larger helps with many thousands of automations" },
     { .name = "retention", .type = CRMGOV_OPT_DURATION, .default_value = "90d", .min = "1d",
       .doc = "how long raw executions are kept (daily aggregates are kept forever)" },
