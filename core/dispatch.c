@@ -535,21 +535,30 @@ static int process_popped(struct dispatcher *d, struct bus_item *items, size_t n
     return rc;
 }
 
-/* The batch's own closing writes (positions, retention, daily aggregates)
- * go out while the lane catches up; then the lane's writes are all in, and
- * the transaction can commit. */
-static int settle_with_lane(struct dispatcher *d, int rc)
+/* The batch's own closing writes: positions, retention, daily aggregates
+ * (after a failure only the positions are dropped). */
+static int write_batch_end(struct dispatcher *d, int rc)
 {
     struct store *s = &d->rt->store;
-    if (rc == CRMGOV_OK) {
-        store_lock(s);
-        rc = write_checkpoints(d);
-        if (rc == CRMGOV_OK)
-            rc = store_prune(s);
-        if (rc == CRMGOV_OK)
-            rc = store_flush_aggregates(s);
-        store_unlock(s);
+    if (rc != CRMGOV_OK) {
+        hashmap_clear(&d->checkpoints, free_checkpoint);
+        return rc;
     }
+    store_lock(s);
+    rc = write_checkpoints(d);
+    if (rc == CRMGOV_OK)
+        rc = store_prune(s);
+    if (rc == CRMGOV_OK)
+        rc = store_flush_aggregates(s);
+    store_unlock(s);
+    return rc;
+}
+
+/* With a lane they go out while it catches up; then the lane's writes are
+ * all in, and the transaction can commit. */
+static int settle_with_lane(struct dispatcher *d, int rc)
+{
+    rc = write_batch_end(d, rc);
     lane_wait_idle(&d->lane);
     if (atomic_exchange(&d->lane_failed, 0) && rc == CRMGOV_OK)
         rc = CRMGOV_ERROR;
@@ -575,14 +584,7 @@ static int run_batch(struct dispatcher *d, struct bus_item *items, size_t n, siz
         total += n;
         rc = process_popped(d, items, n, flushes, rc);
     }
-    if (d->use_lane)
-        rc = settle_with_lane(d, rc);
-    if (rc == CRMGOV_OK)
-        rc = write_checkpoints(d);
-    else
-        hashmap_clear(&d->checkpoints, free_checkpoint);
-    if (rc == CRMGOV_OK)
-        rc = store_prune(s);
+    rc = d->use_lane ? settle_with_lane(d, rc) : write_batch_end(d, rc);
     if (rc == CRMGOV_OK)
         rc = store_commit(s);
     else if (s->in_tx)
