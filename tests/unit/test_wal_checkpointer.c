@@ -88,14 +88,22 @@ static void write_batch(struct store *s, int batch)
     assert_int_equal(store_commit(s), 0);
 }
 
+/* A fresh store with a checkpointer running on it. */
+static void open_with_checkpointer(struct store *s, struct wal_checkpointer *c)
+{
+    struct strbuf err = STRBUF_INIT;
+    if (store_open(s, path, &err) != 0)
+        fail_msg("%s", sb_str(&err));
+    sb_free(&err);
+    assert_int_equal(wal_checkpointer_start(c, s->db, path), 0);
+}
+
 static void test_log_stays_one_batch_long(void **state)
 {
     (void)state;
     struct store s;
-    struct strbuf err = STRBUF_INIT;
-    assert_int_equal(store_open(&s, path, &err), 0);
     struct wal_checkpointer c;
-    assert_int_equal(wal_checkpointer_start(&c, s.db, path), 0);
+    open_with_checkpointer(&s, &c);
     assert_int_equal(query_int(s.db, "PRAGMA wal_autocheckpoint"), WAL_FALLBACK_PAGES);
     off_t largest = 0;
     for (int batch = 0; batch < 64; batch++) { /* 32 MiB in all */
@@ -114,6 +122,7 @@ static void test_log_stays_one_batch_long(void **state)
     assert_int_equal(c.running, 0);
     assert_int_equal(query_int(s.db, "PRAGMA wal_autocheckpoint"), WAL_INLINE_PAGES);
     store_close(&s);
+    struct strbuf err = STRBUF_INIT;
     assert_int_equal(store_open(&s, path, &err), 0);
     assert_int_equal(query_int(s.db, "SELECT count(*) FROM plugin_state WHERE instance = 'test'"),
                      64 * 64);
@@ -125,10 +134,8 @@ static void test_pending_poke_is_carried_out_at_stop(void **state)
 {
     (void)state;
     struct store s;
-    struct strbuf err = STRBUF_INIT;
-    assert_int_equal(store_open(&s, path, &err), 0);
     struct wal_checkpointer c;
-    assert_int_equal(wal_checkpointer_start(&c, s.db, path), 0);
+    open_with_checkpointer(&s, &c);
     write_batch(&s, 0);
     assert_true(wal_size() > 512 * 1024);
     struct stat st;
@@ -140,7 +147,6 @@ static void test_pending_poke_is_carried_out_at_stop(void **state)
     assert_int_equal(stat(path, &st), 0);
     assert_true(st.st_size > 512 * 1024);
     store_close(&s);
-    sb_free(&err);
 }
 
 static void test_no_thread_without_a_log(void **state)
