@@ -35,19 +35,32 @@ SQL
 }
 
 config "$T/whole.db" whole.ini
+started=$(date +%s%N)
 expect_exit 0 "$CRMGOV" run --once -c whole.ini
+whole_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 expect_contains "199990 events" "$OUT" "the uninterrupted run reads every good line"
 dump whole.db > whole.txt
 [ "$(grep -c '^L|' whole.txt)" -eq 10 ] || fail "expected 10 dead letters in the uninterrupted run"
 
+# Lines the killed store has committed: the jsonl checkpoint is "file:DEV:INO|OFFSET LINE ...".
+lines_done() {
+  sqlite3 killed.db "SELECT CAST(value AS TEXT) FROM plugin_state WHERE instance = 'connector:in'" 2>/dev/null |
+    awk '{ n = $2 + 0 } END { print n + 0 }'
+}
+
+# Each kill lands at a random moment in the first half of what is left of the
+# run, judged from the uninterrupted run's time and the committed lines -- a
+# fixed window would miss once a fast machine finishes the rest in time.
 config "$T/killed.db" killed.ini
 kills=0; attempts=0
 while [ "$kills" -lt 8 ] && [ "$attempts" -lt 60 ]; do
   attempts=$((attempts + 1))
+  left=$((200000 - $(lines_done)))
+  [ "$left" -gt 4000 ] || break
+  delay=$(awk -v s="$attempts$$" -v ms="$whole_ms" -v left="$left" \
+    'BEGIN { srand(s); printf "%.3f", 0.005 + rand() * 0.5 * ms / 1000 * left / 200000 }')
   "$CRMGOV" run --once -c killed.ini > /dev/null 2>&1 &
   pid=$!
-  # a random moment between 20 and 400 ms into the run
-  delay=$(awk -v s="$attempts$$" 'BEGIN { srand(s); printf "%.3f", 0.02 + rand() * 0.38 }')
   sleep "$delay"
   if kill -0 "$pid" 2>/dev/null; then
     kill -KILL "$pid" 2>/dev/null && kills=$((kills + 1))
