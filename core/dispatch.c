@@ -362,7 +362,7 @@ static void to_lane(struct dispatcher *d, struct bus_item *item, int kind)
 
 static int process_event(struct dispatcher *d, struct bus_item *item)
 {
-    const struct crmgov_event *ev = &item->event->ev;
+    struct crmgov_event *ev = &item->event->ev;
     struct store *s = &d->rt->store;
     d->stats.events[ev->topic]++;
     advance_clock(d, ev->at);
@@ -377,6 +377,7 @@ static int process_event(struct dispatcher *d, struct bus_item *item)
     store_unlock(s);
     if (rc != CRMGOV_OK)
         return CRMGOV_ERROR;
+    ev->automation_key = applied.automation_key;
     audit_governance(d, ev, item->from, applied.ownership_changed);
     if (d->use_lane)
         to_lane(d, item, LANE_EVENT);

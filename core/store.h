@@ -115,6 +115,7 @@ struct apply_result {
     int new_version;            /* hash or status changed */
     uint32_t version_seq;
     int ownership_changed;
+    int64_t automation_key;     /* automation and execution events, else 0 */
 };
 
 int store_apply(struct store *s, const struct crmgov_event *ev, struct apply_result *out);

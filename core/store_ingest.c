@@ -181,6 +181,7 @@ static int apply_automation(struct store *s, const struct crmgov_event *ev,
     int64_t aid = store_automation_key(s, ev->system, a->id);
     if (!aid)
         return CRMGOV_ERROR;
+    out->automation_key = aid;
     sqlite3_stmt *st = store_stmt(s, sql_automation_get);
     if (!st)
         return CRMGOV_ERROR;
@@ -416,10 +417,12 @@ static struct daily_agg *daily_for(struct store *s, int64_t aid, crmgov_time day
     return agg;
 }
 
-static int apply_execution(struct store *s, const struct crmgov_event *ev)
+static int apply_execution(struct store *s, const struct crmgov_event *ev,
+                           struct apply_result *out)
 {
     const struct crmgov_execution *x = ev->u.execution;
     int64_t aid = store_automation_key(s, ev->system, x->automation);
+    out->automation_key = aid;
     sqlite3_stmt *st = aid ? store_stmt(s, sql_execution_insert) : NULL;
     if (!st)
         return CRMGOV_ERROR;
@@ -645,7 +648,7 @@ int store_apply(struct store *s, const struct crmgov_event *ev, struct apply_res
     case CRMGOV_TOPIC_AUTOMATION:
         return apply_automation(s, ev, out);
     case CRMGOV_TOPIC_EXECUTION:
-        return apply_execution(s, ev);
+        return apply_execution(s, ev, out);
     case CRMGOV_TOPIC_RECORD:
         return apply_record(s, ev);
     case CRMGOV_TOPIC_PRINCIPAL:

@@ -310,6 +310,13 @@ struct crmgov_event {
         const struct crmgov_finding *finding;
         const void *none;       /* tick */
     } u;
+    /* ABI 1.1. On automation and execution events delivered to layers and
+     * sinks: the store's key for the pair (system, automation id), a positive
+     * integer that names that pair for the life of the store and is never
+     * reused -- a layer can index its own tables by it instead of hashing two
+     * strings per event. 0 when the core has none (before the event is
+     * stored, other topics). */
+    int64_t automation_key;
 };
 
 #ifdef __cplusplus

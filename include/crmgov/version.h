@@ -7,6 +7,8 @@
  * whose ABI has the same MAJOR and a MINOR that is equal or newer. A new
  * minor only adds things at the end of structs and enums; a new major
  * changes meaning and gets a new entry symbol (crmgov_plugin_v2).
+ *
+ * ABI history: 1.0 the first; 1.1 adds crmgov_event.automation_key.
  */
 #ifndef CRMGOV_VERSION_H
 #define CRMGOV_VERSION_H
@@ -17,7 +19,7 @@
 #define CRMGOV_VERSION_STRING "0.1.0"
 
 #define CRMGOV_ABI_MAJOR 1
-#define CRMGOV_ABI_MINOR 0
+#define CRMGOV_ABI_MINOR 1
 
 /* One number to compare ABI versions: 0xMMMMmmmm. */
 #define CRMGOV_ABI_NUMBER(major, minor) \

@@ -19,11 +19,11 @@ check good 0
 expect_contains "[layer:x] plugin good 0.0.1 (c.ini:4)" "$OUT"
 
 check wrong_major 2
-expect_eq "c.ini:5: p/wrong_major.so: built for ABI 2.0, core has ABI 1.0" "$ERR"
+expect_eq "c.ini:5: p/wrong_major.so: built for ABI 2.0, core has ABI 1.1" "$ERR"
 check newer_minor 2
-expect_eq "c.ini:5: p/newer_minor.so: built for ABI 1.3, core has ABI 1.0" "$ERR"
+expect_eq "c.ini:5: p/newer_minor.so: built for ABI 1.3, core has ABI 1.1" "$ERR"
 check v2_symbol 2
-expect_eq "c.ini:5: p/v2_symbol.so: built for ABI 2 (exports crmgov_plugin_v2), core has ABI 1.0" "$ERR"
+expect_eq "c.ini:5: p/v2_symbol.so: built for ABI 2 (exports crmgov_plugin_v2), core has ABI 1.1" "$ERR"
 check no_symbol 2
 expect_eq "c.ini:5: p/no_symbol.so: no crmgov_plugin_v1 symbol: not a crmgov plugin" "$ERR"
 check no_start 2

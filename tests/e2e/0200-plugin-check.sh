@@ -14,7 +14,7 @@ done
 [ "$count" -gt 0 ] || fail "no plugin was built"
 expect_exit 0 "$CRMGOV" plugins -c crmgov.ini --format json
 expect_eq "$count" "$(printf '%s' "$OUT" | jq length)" "every plugin is listed"
-expect_eq '"connector","1.0","path, follow, poll_interval, max_line, start_at"' \
+expect_eq '"connector","1.1","path, follow, poll_interval, max_line, start_at"' \
   "$(printf '%s' "$OUT" | jq -r '.[] | select(.name == "jsonl") | [.kind, .abi, .options] | @csv')"
 expect_exit 0 "$CRMGOV" plugins -c crmgov.ini --schema jsonl
 expect_eq '["path"]' "$(printf '%s' "$OUT" | jq -c .required)" "the schema marks path required"

@@ -71,3 +71,20 @@ expect_eq "refused" "$(sqlite3 "$T/probe.db" "SELECT CAST(value AS TEXT) FROM pl
 expect_eq "20000 0" "$(sqlite3 -separator ' ' "$T/probe.db" "SELECT count(*), sum(CAST(value AS TEXT) != CAST(1767225600000 + 60000 * CAST(substr(key, 6) AS INTEGER) AS TEXT)) FROM plugin_state WHERE instance = 'layer:probe' AND key LIKE 'now/r%'")" \
   "host->now on the lane is each event's own time"
 expect_eq "0" "$(sqlite3 "$T/probe.db" "SELECT count(*) FROM audit_log WHERE action = 'test.probe'")" "no probe entry reached the audit log"
+
+# Automation and execution events reach layers with the store's key for their
+# (system, automation) pair -- the same key every time, on the lane and off it.
+"$GEN" --seed 5 --events 5000 -o keyed.jsonl
+for thread in true false; do
+  rm -f "$T/keyed.db"*
+  printf '[core]\ndatabase = %s/keyed.db\nplugin_dir = %s/p\nlayer_thread = %s\n[connector:in]\nplugin = jsonl\npath = %s/keyed.jsonl\n[layer:probe]\nplugin = events_only\n' \
+    "$T" "$T" "$thread" "$T" > keyed.ini
+  expect_exit 0 "$CRMGOV" run --once -c keyed.ini
+  expect_eq "$(sqlite3 "$T/keyed.db" "SELECT count(*) FROM automation_keys") 0" \
+    "$(sqlite3 -separator ' ' "$T/keyed.db" "SELECT count(*), sum(k.aid IS NULL OR CAST(s.value AS TEXT) != CAST(k.aid AS TEXT))
+       FROM plugin_state s LEFT JOIN automation_keys k ON s.key = 'key/' || k.system || '/' || k.id
+      WHERE s.instance = 'layer:probe' AND s.key LIKE 'key/%'")" \
+    "every automation's events carry its automation_key (layer_thread = $thread)"
+  expect_eq "0" "$(sqlite3 "$T/keyed.db" "SELECT count(*) FROM plugin_state WHERE key = 'key_mismatch'")" \
+    "a pair's key never changes (layer_thread = $thread)"
+done

@@ -29,10 +29,10 @@ check() { # POLICY PLUGIN STATUS [EXPECTED STDERR] [EXTRA]
 }
 
 expect_exit 0 "$CRMGOV" plugin sign p/good.so --key vendor.key
-expect_eq "p/good.so.minisig: signed by key $vendor_id (trusted comment: name=good version=0.0.1 abi=1.0)" "$OUT"
+expect_eq "p/good.so.minisig: signed by key $vendor_id (trusted comment: name=good version=0.0.1 abi=1.1)" "$OUT"
 check signed good 0
 expect_exit 0 "$CRMGOV" plugin verify p/good.so --pubkey trusted.keys
-expect_eq "p/good.so: ok, signed by key $vendor_id for good 0.0.1 (ABI 1.0), sha256 $good_sha" "$OUT"
+expect_eq "p/good.so: ok, signed by key $vendor_id for good 0.0.1 (ABI 1.1), sha256 $good_sha" "$OUT"
 check signed init_fails 2 "c.ini:8: p/init_fails.so: not signed: p/init_fails.so.minisig is missing (plugin_policy = signed)"
 expect_exit 1 "$CRMGOV" plugin verify p/init_fails.so --pubkey trusted.keys
 expect_eq "p/init_fails.so: not signed: p/init_fails.so.minisig is missing (plugin_policy = signed)" "$OUT"
@@ -81,7 +81,7 @@ chmod 0755 p
 
 # the legacy (non-prehashed) format, made by minisign itself
 if command -v minisign >/dev/null; then
-  minisign -S -l -s vendor.key -m p/good.so -t "name=good version=0.0.1 abi=1.0" >/dev/null 2>&1 ||
+  minisign -S -l -s vendor.key -m p/good.so -t "name=good version=0.0.1 abi=1.1" >/dev/null 2>&1 ||
     fail "minisign -S -l"
   check signed good 2 "c.ini:8: p/good.so: legacy (non-prehashed) signature refused; re-sign with a current minisign or crmgov"
   cp sig.orig p/good.so.minisig

@@ -12,7 +12,7 @@ setup
 mkdir p
 cp "$BUILDDIR/testplugins/good.so" p/
 chmod 0755 p p/good.so
-comment="name=good version=0.0.1 abi=1.0"
+comment="name=good version=0.0.1 abi=1.1"
 printf '[core]\ndatabase = %s/t.db\nplugin_dir = p\nlog_level = warn\nplugin_policy = signed\ntrusted_keys = trusted.keys\n[layer:x]\nplugin = good\ntarget = sf\n' "$T" > c.ini
 
 # crmgov signs, minisign verifies
@@ -33,7 +33,7 @@ cp m.pub trusted.keys
 expect_exit 0 "$CRMGOV" plugin verify p/good.so --pubkey m.pub
 # minisign writes the id without leading zeros; crmgov always prints 16 digits
 id=$(sed -n 1p m.pub | awk '{ id = $NF; while (length(id) < 16) id = "0" id; print id }')
-expect_contains "p/good.so: ok, signed by key $id for good 0.0.1 (ABI 1.0)" "$OUT"
+expect_contains "p/good.so: ok, signed by key $id for good 0.0.1 (ABI 1.1)" "$OUT"
 expect_exit 0 "$CRMGOV" check-config -c c.ini
 expect_exit 0 "$CRMGOV" plugin verify p/good.so -c c.ini
 # a trusted keys file of both public keys trusts both signers

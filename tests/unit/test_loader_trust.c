@@ -9,7 +9,7 @@
  * still loads the verified bytes.
  *
  * Uses the fixture plugins the Makefile builds into
- * $CRMGOV_BUILD_DIR/testplugins (good.so declares "good" 0.0.1, ABI 1.0).
+ * $CRMGOV_BUILD_DIR/testplugins (good.so declares "good" 0.0.1 and the core's ABI).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +26,11 @@
 #include "canon.h"
 #include "loader.h"
 #include "minisign.h"
+
+/* "MAJOR.MINOR" of this core, which the fixture plugins are built for */
+#define ABI_TEXT2(a, b) #a "." #b
+#define ABI_TEXT(a, b) ABI_TEXT2(a, b)
+#define CORE_ABI ABI_TEXT(CRMGOV_ABI_MAJOR, CRMGOV_ABI_MINOR)
 
 struct fixture {
     char dir[64];
@@ -117,7 +122,7 @@ static void sign_as(const char *path, const minisign_secret_key *key, const char
 
 static void sign(const char *path, const minisign_secret_key *key)
 {
-    sign_as(path, key, "name=good version=0.0.1 abi=1.0");
+    sign_as(path, key, "name=good version=0.0.1 abi=" CORE_ABI);
 }
 
 /* Loads path under policy; returns the refusal ("" when it loaded). */
@@ -268,7 +273,7 @@ static void test_signature_for_another_version_refused(void **state)
     sign_as(f->good, &f->key, "name=good version=9.9.9 abi=1.0");
     expect_refusal(f, f->good, PLUGIN_POLICY_SIGNED, NULL,
                    "the signature is for good 9.9.9 (ABI 1.0), the file declares good 0.0.1 "
-                   "(ABI 1.0)");
+                   "(ABI " CORE_ABI ")");
     sign_as(f->good, &f->key, "name=good version=0.0.1");
     expect_refusal(f, f->good, PLUGIN_POLICY_SIGNED, NULL,
                    "trusted comment lacks a valid name=, version= or abi=MAJOR.MINOR");
@@ -280,7 +285,7 @@ static void write_legacy_signature(const struct fixture *f)
     size_t len = 0;
     char *bytes = slurp(f->good, &len);
     uint8_t blob[2 + 8 + 64], global_in[64 + 64], global[64];
-    const char *comment = "name=good version=0.0.1 abi=1.0";
+    const char *comment = "name=good version=0.0.1 abi=" CORE_ABI;
     memcpy(blob, "Ed", 2);
     memcpy(blob + 2, f->key.key_id, 8);
     crypto_sign_detached(blob + 10, NULL, (const uint8_t *)bytes, len, f->key.key);
