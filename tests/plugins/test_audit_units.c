@@ -1,8 +1,9 @@
 /*
  * test_audit_units.c -- the audit layer's pure parts, linked in directly:
  * the two-proportion z-test, histogram quantiles, day arithmetic, state-row
- * keys and values, condition evaluation in three values, and the daily
- * sweep of the record table.
+ * keys and values, condition evaluation in three values, the daily
+ * sweep of the record table, day rings and finding automations by the
+ * core's automation_key.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -229,12 +230,84 @@ static void test_records_sweep(void **state)
     free(L);
 }
 
+/* Sums over a ring of days step through the slots instead of dividing per
+ * day: every range (across the ring's wrap, before 1970, reaching past what
+ * the ring holds) must add up what dividing per day finds. */
+static void test_day_ring(void **state)
+{
+    (void)state;
+    struct aud_layer *L = calloc(1, sizeof(*L));
+    assert_non_null(L);
+    L->opts.ring_days = 67;
+    L->today = INT32_MIN;
+    uint32_t autom;
+    struct aud_auto *a = aud_auto_get(L, "s", "a", 1, &autom);
+    const int32_t first = -90, last = 40; /* the ring keeps the last 67 */
+    for (int32_t day = first; day <= last; day++) {
+        struct aud_day *slot = aud_day_slot(L, a, day, 1);
+        assert_non_null(slot);
+        slot->executions = (uint32_t)(day + 1000);
+    }
+    for (int32_t from = first - 3; from <= last + 3; from += 7) {
+        for (int32_t to = from; to <= last + 3; to += 5) {
+            uint64_t expect = 0;
+            for (int32_t d = from; d <= to; d++)
+                if (d > last - 67 && d <= last)
+                    expect += (uint64_t)(d + 1000);
+            uint32_t got = aud_day_sum(L, a, from, to, offsetof(struct aud_day, executions));
+            if (got != expect)
+                fail_msg("days %d..%d: %u, expected %llu", from, to, got,
+                         (unsigned long long)expect);
+        }
+    }
+    assert_int_equal(aud_ring_index(-1, 67), 66);
+    assert_int_equal(aud_ring_index(-67, 67), 0);
+    assert_int_equal(aud_ring_index(67, 67), 0);
+    aud_layer_free_state(L);
+    free(L);
+}
+
+/* An event with the core's key finds its automation by the key once seen by
+ * name; without a key, or with one too large to index, by name. */
+static void test_auto_by_key(void **state)
+{
+    (void)state;
+    struct aud_layer *L = calloc(1, sizeof(*L));
+    assert_non_null(L);
+    L->opts.ring_days = 67;
+    struct crmgov_event ev = { .struct_size = sizeof(ev), .system = "s1", .automation_key = 7 };
+    uint32_t first, again, other, unkeyed, huge;
+    struct aud_auto *a = aud_auto_of_event(L, &ev, "flow-a", &first);
+    assert_string_equal(a->name, "flow-a");
+    /* known by key now: the name is not looked at (a mutation that looks it
+     * up by name would create a second automation here) */
+    ev.system = "s2";
+    assert_ptr_equal(aud_auto_of_event(L, &ev, "flow-z", &again), a);
+    assert_int_equal(again, first);
+    assert_int_equal(L->n_autos, 1);
+    ev.automation_key = 8;
+    struct aud_auto *b = aud_auto_of_event(L, &ev, "flow-b", &other);
+    assert_ptr_not_equal(b, a);
+    assert_string_equal(b->name, "flow-b");
+    ev.automation_key = 0;
+    ev.system = "s1";
+    assert_ptr_equal(aud_auto_of_event(L, &ev, "flow-a", &unkeyed), a);
+    ev.automation_key = (int64_t)1 << 40;
+    ev.system = "s2";
+    assert_ptr_equal(aud_auto_of_event(L, &ev, "flow-b", &huge), b);
+    assert_int_equal(huge, other);
+    assert_int_equal(L->n_autos, 2);
+    aud_layer_free_state(L);
+    free(L);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_proportion), cmocka_unit_test(test_hist_quantile),
         cmocka_unit_test(test_days),           cmocka_unit_test(test_row_keys),
         cmocka_unit_test(test_conditions),     cmocka_unit_test(test_records_sweep),
+        cmocka_unit_test(test_day_ring),       cmocka_unit_test(test_auto_by_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -120,9 +120,9 @@ static void cohort_sum(struct aud_layer *L, const struct aud_auto *a, int32_t fr
                        int32_t to, uint64_t *n, uint64_t *x)
 {
     *n = *x = 0;
-    for (int32_t d = from; d <= to; d++) {
-        const struct aud_day *slot =
-            &a->ring[((d % L->opts.ring_days) + L->opts.ring_days) % L->opts.ring_days];
+    int ring = L->opts.ring_days, i = aud_ring_index(from, ring);
+    for (int32_t d = from; d <= to; d++, i = i + 1 == ring ? 0 : i + 1) {
+        const struct aud_day *slot = &a->ring[i];
         if (slot->day != d)
             continue;
         *n += slot->cohort_touched;

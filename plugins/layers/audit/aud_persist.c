@@ -35,16 +35,26 @@ static uint32_t get32(const unsigned char *p)
 /* ------------------------------------------------------------------------ */
 /* writing                                                                   */
 
-/* A closed day's rows, sorted by key so that each system's rows of a day
- * sit together and in name order: one packed row each (aud_packed.c). */
+/* A closed day's rows, sorted by day, system and escaped name so that each
+ * system's rows of a day sit together in name order: one packed row each
+ * (aud_packed.c). The escaped name stays on the automation -- formatting and
+ * string-sorting a key per row was most of a day roll's cost with ten
+ * thousand automations. */
 struct pending_row {
-    char *key;
+    int32_t day;
+    uint32_t system;
+    const struct aud_auto *a;
     unsigned char value[AUD_ROW_SIZE];
 };
 
-static int by_key(const void *a, const void *b)
+static int by_day_system_name(const void *pa, const void *pb)
 {
-    return strcmp(((const struct pending_row *)a)->key, ((const struct pending_row *)b)->key);
+    const struct pending_row *a = pa, *b = pb;
+    if (a->day != b->day)
+        return a->day < b->day ? -1 : 1;
+    if (a->system != b->system)
+        return a->system < b->system ? -1 : 1;
+    return strcmp(a->a->row_name, b->a->row_name);
 }
 
 static size_t collect_rows(struct aud_layer *L, struct pending_row **rows)
@@ -58,8 +68,10 @@ static size_t collect_rows(struct aud_layer *L, struct pending_row **rows)
             if (!d || !d->dirty)
                 continue;
             d->dirty = 0;
+            if (!a->row_name)
+                a->row_name = aud_row_escape(a->name, &a->row_name_len);
             AUD_GROW(*rows, n, cap);
-            (*rows)[n].key = aud_row_key('d', d->day, aud_name(&L->names, a->system), a->name);
+            (*rows)[n] = (struct pending_row){ .day = d->day, .system = a->system, .a = a };
             aud_row_encode(d, (*rows)[n].value);
             n++;
         }
@@ -68,29 +80,27 @@ static size_t collect_rows(struct aud_layer *L, struct pending_row **rows)
     return n;
 }
 
-/* Rows [from, to) share "d/DAY/SYSTEM/": one packed row (aud_packed.c). An
- * id too long to pack keeps a row of its own, which readers take as well. */
-static int put_group(struct aud_layer *L, const struct pending_row *rows, size_t from, size_t to,
-                     size_t prefix_len)
+/* Rows [from, to) share a day and a system: one packed row "D/DAY/SYSTEM/".
+ * An id too long to pack keeps a row of its own, which readers take as well. */
+static int put_group(struct aud_layer *L, const struct pending_row *rows, size_t from, size_t to)
 {
+    const char *system = aud_name(&L->names, rows[from].system);
     struct aud_packed_row *packed = aud_realloc(NULL, (to - from) * sizeof(*packed));
     size_t n = 0;
     int rc = CRMGOV_OK;
     for (size_t i = from; i < to; i++) {
-        const char *name = rows[i].key + prefix_len;
-        size_t name_len = strlen(name);
-        if (name_len > AUD_PACKED_NAME_MAX) {
-            if (L->host->state_put(L->host, rows[i].key, rows[i].value, AUD_ROW_SIZE) != 0)
+        const struct aud_auto *a = rows[i].a;
+        if (a->row_name_len > AUD_PACKED_NAME_MAX) {
+            char *key = aud_row_key('d', rows[i].day, system, a->name);
+            if (L->host->state_put(L->host, key, rows[i].value, AUD_ROW_SIZE) != 0)
                 rc = CRMGOV_ERROR;
+            free(key);
             continue;
         }
-        packed[n++] = (struct aud_packed_row){ name, name_len, rows[i].value };
+        packed[n++] = (struct aud_packed_row){ a->row_name, a->row_name_len, rows[i].value };
     }
     if (n) {
-        char *key = aud_realloc(NULL, prefix_len + 1);
-        memcpy(key, rows[from].key, prefix_len);
-        key[0] = 'D';
-        key[prefix_len] = '\0';
+        char *key = aud_row_key('D', rows[from].day, system, "");
         if (aud_packed_put(L, key, packed, n) != CRMGOV_OK)
             rc = CRMGOV_ERROR;
         free(key);
@@ -99,29 +109,20 @@ static int put_group(struct aud_layer *L, const struct pending_row *rows, size_t
     return rc;
 }
 
-static size_t group_prefix(const char *key)
-{
-    return (size_t)(strrchr(key, '/') - key) + 1;
-}
-
 static int flush_days(struct aud_layer *L)
 {
     struct pending_row *rows = NULL;
     size_t n = collect_rows(L, &rows);
     if (n > 1)
-        qsort(rows, n, sizeof(*rows), by_key);
+        qsort(rows, n, sizeof(*rows), by_day_system_name);
     int rc = CRMGOV_OK;
     for (size_t from = 0, to; from < n; from = to) {
-        size_t prefix_len = group_prefix(rows[from].key);
         for (to = from + 1; to < n; to++)
-            if (group_prefix(rows[to].key) != prefix_len ||
-                memcmp(rows[to].key, rows[from].key, prefix_len) != 0)
+            if (rows[to].day != rows[from].day || rows[to].system != rows[from].system)
                 break;
-        if (put_group(L, rows, from, to, prefix_len) != CRMGOV_OK)
+        if (put_group(L, rows, from, to) != CRMGOV_OK)
             rc = CRMGOV_ERROR;
     }
-    for (size_t i = 0; i < n; i++)
-        free(rows[i].key);
     free(rows);
     return rc;
 }

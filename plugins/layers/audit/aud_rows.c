@@ -81,6 +81,15 @@ char *aud_row_key(char kind, int32_t day, const char *system, const char *name)
     return key;
 }
 
+char *aud_row_escape(const char *name, size_t *len)
+{
+    char *out = aud_realloc(NULL, 3 * strlen(name) + 1), *p = out;
+    put_escaped(&p, name);
+    *p = '\0';
+    *len = (size_t)(p - out);
+    return out;
+}
+
 static char *unescape(const char *s, size_t len)
 {
     char *out = aud_realloc(NULL, len + 1), *p = out;

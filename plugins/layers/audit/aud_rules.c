@@ -59,7 +59,7 @@ int aud_on_automation(struct aud_layer *L, const struct crmgov_event *ev)
 {
     const struct crmgov_automation *def = ev->u.automation;
     uint32_t autom;
-    struct aud_auto *a = aud_auto_get(L, ev->system, def->id, 1, &autom);
+    struct aud_auto *a = aud_auto_of_event(L, ev, def->id, &autom);
     if (a->first_seen == CRMGOV_TIME_NONE || ev->at < a->first_seen)
         a->first_seen = ev->at;
     int was_active = a->status == CRMGOV_STATUS_ACTIVE;
@@ -401,7 +401,7 @@ int aud_on_execution(struct aud_layer *L, const struct crmgov_event *ev)
     const struct crmgov_execution *x = ev->u.execution;
     aud_advance(L, ev->at);
     uint32_t autom;
-    struct aud_auto *a = aud_auto_get(L, ev->system, x->automation, 1, &autom);
+    struct aud_auto *a = aud_auto_of_event(L, ev, x->automation, &autom);
     if (a->first_seen == CRMGOV_TIME_NONE || ev->at < a->first_seen)
         a->first_seen = ev->at;
     count_execution(L, autom, x, ev->at);

@@ -64,12 +64,41 @@ struct aud_auto *aud_auto_get(struct aud_layer *L, const char *system, const cha
     return a;
 }
 
+/* Keys are small and dense (rows of the store's key table); one beyond this
+ * is looked up by name like an event without a key. */
+#define AUD_MAX_AUTO_KEY (1 << 24)
+
+struct aud_auto *aud_auto_of_event(struct aud_layer *L, const struct crmgov_event *ev,
+                                   const char *id, uint32_t *index)
+{
+    int64_t key = ev->automation_key;
+    if (key > 0 && (uint64_t)key < L->cap_auto_by_key && L->auto_by_key[key]) {
+        *index = L->auto_by_key[key] - 1;
+        return L->autos[*index];
+    }
+    struct aud_auto *a = aud_auto_get(L, ev->system, id, 1, index);
+    if (key <= 0 || key >= AUD_MAX_AUTO_KEY)
+        return a;
+    if ((uint64_t)key >= L->cap_auto_by_key) {
+        size_t cap = L->cap_auto_by_key ? L->cap_auto_by_key : 1024;
+        while (cap <= (uint64_t)key)
+            cap *= 2;
+        L->auto_by_key = aud_realloc(L->auto_by_key, cap * sizeof(*L->auto_by_key));
+        memset(L->auto_by_key + L->cap_auto_by_key, 0,
+               (cap - L->cap_auto_by_key) * sizeof(*L->auto_by_key));
+        L->cap_auto_by_key = cap;
+    }
+    L->auto_by_key[key] = *index + 1;
+    return a;
+}
+
 static void auto_free(struct aud_auto *a)
 {
     aud_def_free(&a->def);
     aud_examples_clear(a->missed);
     aud_examples_clear(a->no_trigger);
     aud_examples_clear(a->wrong_object);
+    free(a->row_name);
     free(a->ring);
     free(a);
 }
@@ -78,7 +107,7 @@ struct aud_day *aud_day_slot(struct aud_layer *L, struct aud_auto *a, int32_t da
                              int for_write)
 {
     int n = L->opts.ring_days;
-    struct aud_day *slot = &a->ring[((day % n) + n) % n];
+    struct aud_day *slot = &a->ring[aud_ring_index(day, n)];
     if (slot->day == day)
         return slot;
     if (!for_write || (L->today != INT32_MIN && day <= L->today - n) ||
@@ -95,13 +124,16 @@ uint32_t aud_day_sum(struct aud_layer *L, const struct aud_auto *a, int32_t from
 {
     int n = L->opts.ring_days;
     uint64_t sum = 0;
+    int i = aud_ring_index(from, n);
     for (int32_t d = from; d <= to; d++) {
-        const struct aud_day *slot = &a->ring[((d % n) + n) % n];
+        const struct aud_day *slot = &a->ring[i];
         if (slot->day == d) {
             uint32_t v;
             memcpy(&v, (const char *)slot + field_offset, sizeof(v));
             sum += v;
         }
+        if (++i == n)
+            i = 0;
     }
     return sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
 }
@@ -417,6 +449,7 @@ void aud_layer_free_state(struct aud_layer *L)
     for (size_t i = 0; i < L->n_autos; i++)
         auto_free(L->autos[i]);
     free(L->autos);
+    free(L->auto_by_key);
     for (size_t i = 0; i < L->n_objs; i++) {
         free(L->objs[i].autos);
         free(L->objs[i].fields);

@@ -187,6 +187,8 @@ struct aud_auto {
     struct aud_example missed[AUD_EXAMPLES], no_trigger[AUD_EXAMPLES],
         wrong_object[AUD_EXAMPLES];
     uint32_t wrong_object_name;     /* last wrong object seen (interned) */
+    char *row_name;                 /* name escaped as in row keys; NULL until a flush */
+    size_t row_name_len;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -315,6 +317,8 @@ struct aud_layer {
     struct aud_names auto_keys;     /* "system\0id" -> automation index */
     struct aud_auto **autos;
     size_t n_autos, cap_autos;
+    uint32_t *auto_by_key;          /* the core's automation_key -> index + 1 */
+    size_t cap_auto_by_key;
     struct aud_names obj_keys;      /* "system\0object" -> objinfo index */
     struct aud_objinfo *objs;
     size_t n_objs, cap_objs;
@@ -345,6 +349,10 @@ struct aud_layer {
 };
 
 /* audit.c / aud_state.c */
+/* The automation an automation or execution event is about, created when
+ * new: found by the core's automation_key when the event has one. */
+struct aud_auto *aud_auto_of_event(struct aud_layer *L, const struct crmgov_event *ev,
+                                   const char *id, uint32_t *index);
 struct aud_auto *aud_auto_get(struct aud_layer *L, const char *system, const char *id,
                               int create, uint32_t *index);
 struct aud_day *aud_day_slot(struct aud_layer *L, struct aud_auto *a, int32_t day,
@@ -374,6 +382,15 @@ static inline int32_t aud_day_of(crmgov_time t)
 static inline crmgov_time aud_day_start(int32_t day)
 {
     return (crmgov_time)day * AUD_DAY_MS;
+}
+
+/* The slot of `day` in a ring of n days (days before 1970 included). Loops
+ * over a range of days step from here instead of dividing per day: the day
+ * roll sums weeks of ten thousand rings. */
+static inline int aud_ring_index(int32_t day, int n)
+{
+    int32_t r = day % n;
+    return r < 0 ? r + n : r;
 }
 
 /* aud_model.c */
@@ -432,6 +449,8 @@ int64_t aud_hist_quantile(const uint32_t *hist, uint64_t total, double q, int64_
 void aud_row_encode(const struct aud_day *d, unsigned char out[AUD_ROW_SIZE]);
 int aud_row_decode(const void *blob, size_t len, struct aud_day *d);
 char *aud_row_key(char kind, int32_t day, const char *system, const char *name);
+/* name escaped as in row keys (a fresh string) */
+char *aud_row_escape(const char *name, size_t *len);
 
 /* aud_packed.c: day rows packed per system and day ("D/DAY/SYSTEM/"). */
 #define AUD_PACKED_NAME_MAX 65535   /* escaped automation id, bytes (a u16) */
