@@ -84,13 +84,10 @@ static void add_chunk(struct arena *a, size_t min)
         a->next_size *= 2;
 }
 
-void *arena_alloc_uninit(struct arena *a, size_t n)
+/* n is already rounded up; the inline fast path found no room for it. */
+void *arena_alloc_from_new_chunk(struct arena *a, size_t n)
 {
-    n = (n + 7) & ~(size_t)7;
-    if (n == 0)
-        n = 8;
-    if (n > a->left)
-        add_chunk(a, n);
+    add_chunk(a, n);
     void *p = a->cur;
     a->cur += n;
     a->left -= n;
