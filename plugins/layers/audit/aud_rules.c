@@ -214,6 +214,23 @@ static int may_fire(const struct aud_candidate *c, int op, uint64_t changed_bits
     }
 }
 
+/* Does a candidate that may fire really fire (op and fields)? may_fire is
+ * exact but for the bloom; with the trigger's fields inline the definition
+ * is not touched -- it is the first read of a cold automation per candidate. */
+static int trigger_fires(struct aud_layer *L, const struct aud_candidate *c, int op,
+                         const uint32_t *changed, size_t n_changed)
+{
+    if (op != CRMGOV_RECORD_UPDATE || !c->fields)
+        return 1;
+    if (!c->n_inline)
+        return aud_trigger_fires(&L->autos[c->autom]->def, op, changed, n_changed);
+    for (size_t i = 0; i < c->n_inline; i++)
+        for (size_t k = 0; k < n_changed; k++)
+            if (c->field[i] == changed[k])
+                return 1;
+    return 0;
+}
+
 static void match_automations(struct aud_layer *L, struct aud_record *r,
                               const struct aud_objinfo *o, int op, const uint32_t *changed,
                               size_t n_changed, crmgov_time at)
@@ -224,10 +241,10 @@ static void match_automations(struct aud_layer *L, struct aud_record *r,
     for (size_t i = 0; i < o->n_autos; i++) {
         if (!may_fire(&o->autos[i], op, changed_bits))
             continue;
+        if (!trigger_fires(L, &o->autos[i], op, changed, n_changed))
+            continue;
         uint32_t autom = o->autos[i].autom;
         struct aud_auto *a = L->autos[autom];
-        if (!aud_trigger_fires(&a->def, op, changed, n_changed))
-            continue;
         int holds = conditions_hold(&a->def, r, changed, n_changed);
         if (holds == 0)
             continue;

@@ -231,6 +231,10 @@ void aud_objinfo_attach(struct aud_layer *L, uint32_t autom)
                                .active = a->status == CRMGOV_STATUS_ACTIVE };
     for (size_t i = 0; i < a->def.n_fields; i++)
         c.fields |= aud_field_bit(a->def.fields[i]);
+    if (a->def.n_fields && a->def.n_fields <= 2) {
+        c.n_inline = (uint8_t)a->def.n_fields;
+        memcpy(c.field, a->def.fields, a->def.n_fields * sizeof(*c.field));
+    }
     for (size_t i = 0; i < o->n_autos; i++)
         if (o->autos[i].autom == autom) {
             o->autos[i] = c;

@@ -200,7 +200,9 @@ struct aud_candidate {
     uint32_t autom;
     uint8_t on;             /* enum crmgov_trigger_on */
     uint8_t active;
+    uint8_t n_inline;       /* trigger fields held in `field` (1-2), else 0 */
     uint64_t fields;        /* bloom of the trigger fields (update); 0 = any */
+    uint32_t field[2];      /* the trigger fields themselves, when that few */
 };
 
 /* A field's bit in a trigger bloom. */
