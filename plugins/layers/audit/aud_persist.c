@@ -44,7 +44,7 @@ struct pending_row {
     int32_t day;
     uint32_t system;
     const struct aud_auto *a;
-    unsigned char value[AUD_ROW_SIZE];
+    size_t value;                   /* index into the encoded values */
 };
 
 static int by_day_system_name(const void *pa, const void *pb)
@@ -57,9 +57,14 @@ static int by_day_system_name(const void *pa, const void *pb)
     return strcmp(a->a->row_name, b->a->row_name);
 }
 
-static size_t collect_rows(struct aud_layer *L, struct pending_row **rows)
+struct pending {
+    struct pending_row *rows;       /* small, so sorting moves little */
+    unsigned char (*values)[AUD_ROW_SIZE];
+    size_t n, cap;
+};
+
+static void collect_rows(struct aud_layer *L, struct pending *p)
 {
-    size_t n = 0, cap = 0;
     for (size_t i = 0; i < L->n_flush; i++) {
         struct aud_auto *a = L->autos[L->flush_list[i]];
         a->dirty_listed = 0;
@@ -70,37 +75,41 @@ static size_t collect_rows(struct aud_layer *L, struct pending_row **rows)
             d->dirty = 0;
             if (!a->row_name)
                 a->row_name = aud_row_escape(a->name, &a->row_name_len);
-            AUD_GROW(*rows, n, cap);
-            (*rows)[n] = (struct pending_row){ .day = d->day, .system = a->system, .a = a };
-            aud_row_encode(d, (*rows)[n].value);
-            n++;
+            if (p->n == p->cap) {
+                p->cap = p->cap ? 2 * p->cap : 1024;
+                p->rows = aud_realloc(p->rows, p->cap * sizeof(*p->rows));
+                p->values = aud_realloc(p->values, p->cap * sizeof(*p->values));
+            }
+            p->rows[p->n] = (struct pending_row){ d->day, a->system, a, p->n };
+            aud_row_encode(d, p->values[p->n]);
+            p->n++;
         }
     }
     L->n_flush = 0;
-    return n;
 }
 
 /* Rows [from, to) share a day and a system: one packed row "D/DAY/SYSTEM/".
  * An id too long to pack keeps a row of its own, which readers take as well. */
-static int put_group(struct aud_layer *L, const struct pending_row *rows, size_t from, size_t to)
+static int put_group(struct aud_layer *L, const struct pending *p, size_t from, size_t to)
 {
-    const char *system = aud_name(&L->names, rows[from].system);
+    const char *system = aud_name(&L->names, p->rows[from].system);
     struct aud_packed_row *packed = aud_realloc(NULL, (to - from) * sizeof(*packed));
     size_t n = 0;
     int rc = CRMGOV_OK;
     for (size_t i = from; i < to; i++) {
-        const struct aud_auto *a = rows[i].a;
+        const struct aud_auto *a = p->rows[i].a;
+        const unsigned char *value = p->values[p->rows[i].value];
         if (a->row_name_len > AUD_PACKED_NAME_MAX) {
-            char *key = aud_row_key('d', rows[i].day, system, a->name);
-            if (L->host->state_put(L->host, key, rows[i].value, AUD_ROW_SIZE) != 0)
+            char *key = aud_row_key('d', p->rows[i].day, system, a->name);
+            if (L->host->state_put(L->host, key, value, AUD_ROW_SIZE) != 0)
                 rc = CRMGOV_ERROR;
             free(key);
             continue;
         }
-        packed[n++] = (struct aud_packed_row){ a->row_name, a->row_name_len, rows[i].value };
+        packed[n++] = (struct aud_packed_row){ a->row_name, a->row_name_len, value };
     }
     if (n) {
-        char *key = aud_row_key('D', rows[from].day, system, "");
+        char *key = aud_row_key('D', p->rows[from].day, system, "");
         if (aud_packed_put(L, key, packed, n) != CRMGOV_OK)
             rc = CRMGOV_ERROR;
         free(key);
@@ -111,19 +120,20 @@ static int put_group(struct aud_layer *L, const struct pending_row *rows, size_t
 
 static int flush_days(struct aud_layer *L)
 {
-    struct pending_row *rows = NULL;
-    size_t n = collect_rows(L, &rows);
-    if (n > 1)
-        qsort(rows, n, sizeof(*rows), by_day_system_name);
+    struct pending p = { 0 };
+    collect_rows(L, &p);
+    if (p.n > 1)
+        qsort(p.rows, p.n, sizeof(*p.rows), by_day_system_name);
     int rc = CRMGOV_OK;
-    for (size_t from = 0, to; from < n; from = to) {
-        for (to = from + 1; to < n; to++)
-            if (rows[to].day != rows[from].day || rows[to].system != rows[from].system)
+    for (size_t from = 0, to; from < p.n; from = to) {
+        for (to = from + 1; to < p.n; to++)
+            if (p.rows[to].day != p.rows[from].day || p.rows[to].system != p.rows[from].system)
                 break;
-        if (put_group(L, rows, from, to) != CRMGOV_OK)
+        if (put_group(L, &p, from, to) != CRMGOV_OK)
             rc = CRMGOV_ERROR;
     }
-    free(rows);
+    free(p.rows);
+    free(p.values);
     return rc;
 }
 
