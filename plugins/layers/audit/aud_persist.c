@@ -137,6 +137,94 @@ static int flush_days(struct aud_layer *L)
     return rc;
 }
 
+/* A day's notification counts, packed per system and day like the day rows:
+ * a write per notified principal and day was most of a day roll's store
+ * traffic with thousands of people notified. */
+struct pending_count {
+    int32_t day;
+    uint32_t system;
+    const char *name;               /* escaped */
+    size_t name_len;
+    unsigned char value[4];
+};
+
+static int by_day_system_principal(const void *pa, const void *pb)
+{
+    const struct pending_count *a = pa, *b = pb;
+    if (a->day != b->day)
+        return a->day < b->day ? -1 : 1;
+    if (a->system != b->system)
+        return a->system < b->system ? -1 : 1;
+    int c = memcmp(a->name, b->name, a->name_len < b->name_len ? a->name_len : b->name_len);
+    return c ? c : (a->name_len > b->name_len) - (a->name_len < b->name_len);
+}
+
+static size_t collect_counts(struct aud_layer *L, struct pending_count **out)
+{
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < L->n_recipients; i++) {
+        struct aud_recipient *p = &L->recipients[i];
+        if (!p->dirty || p->day == INT32_MIN)
+            continue;
+        p->dirty = 0;
+        if (!p->row_name)
+            p->row_name = aud_row_escape(aud_name(&L->names, p->principal), &p->row_name_len);
+        AUD_GROW(*out, n, cap);
+        (*out)[n] = (struct pending_count){ p->day, p->system, p->row_name, p->row_name_len, { 0 } };
+        put32((*out)[n].value, p->count);
+        n++;
+    }
+    return n;
+}
+
+static int put_count_group(struct aud_layer *L, const struct pending_count *c, size_t from,
+                           size_t to)
+{
+    const char *system = aud_name(&L->names, c[from].system);
+    struct aud_packed_row *packed = aud_realloc(NULL, (to - from) * sizeof(*packed));
+    size_t n = 0;
+    int rc = CRMGOV_OK;
+    for (size_t i = from; i < to; i++) {
+        if (c[i].name_len > AUD_PACKED_NAME_MAX) {
+            char *key = aud_row_key('n', c[i].day, system, "");
+            size_t prefix = strlen(key);
+            key = aud_realloc(key, prefix + c[i].name_len + 1);
+            memcpy(key + prefix, c[i].name, c[i].name_len + 1);
+            if (L->host->state_put(L->host, key, c[i].value, sizeof(c[i].value)) != CRMGOV_OK)
+                rc = CRMGOV_ERROR;
+            free(key);
+            continue;
+        }
+        packed[n++] = (struct aud_packed_row){ c[i].name, c[i].name_len, c[i].value };
+    }
+    if (n) {
+        char *key = aud_row_key('N', c[from].day, system, "");
+        if (aud_packed_put(L, key, packed, n) != CRMGOV_OK)
+            rc = CRMGOV_ERROR;
+        free(key);
+    }
+    free(packed);
+    return rc;
+}
+
+static int flush_counts(struct aud_layer *L)
+{
+    struct pending_count *c = NULL;
+    size_t n = collect_counts(L, &c);
+    if (n > 1)
+        qsort(c, n, sizeof(*c), by_day_system_principal);
+    int rc = CRMGOV_OK;
+    for (size_t from = 0, to; from < n; from = to) {
+        for (to = from + 1; to < n; to++)
+            if (c[to].day != c[from].day || c[to].system != c[from].system)
+                break;
+        if (put_count_group(L, c, from, to) != CRMGOV_OK)
+            rc = CRMGOV_ERROR;
+    }
+    free(c);
+    return rc;
+}
+
 int aud_persist_flush(struct aud_layer *L)
 {
     if (L->tail_loaded) {
@@ -144,19 +232,8 @@ int aud_persist_flush(struct aud_layer *L)
         L->tail_loaded = 0;
     }
     int rc = flush_days(L);
-    for (size_t i = 0; i < L->n_recipients; i++) {
-        struct aud_recipient *p = &L->recipients[i];
-        if (!p->dirty || p->day == INT32_MIN)
-            continue;
-        p->dirty = 0;
-        unsigned char value[4];
-        put32(value, p->count);
-        char *key = aud_row_key('n', p->day, aud_name(&L->names, p->system),
-                                aud_name(&L->names, p->principal));
-        if (L->host->state_put(L->host, key, value, sizeof(value)) != CRMGOV_OK)
-            rc = CRMGOV_ERROR;
-        free(key);
-    }
+    if (flush_counts(L) != CRMGOV_OK)
+        rc = CRMGOV_ERROR;
     return rc;
 }
 
@@ -301,6 +378,9 @@ int aud_persist_load(struct aud_layer *L)
         aud_day_text(L->today, text);
         snprintf(prefix, sizeof(prefix), "n/%s/", text);
         if (h->state_scan(h, prefix, load_row, L) < 0)
+            return CRMGOV_ERROR;
+        prefix[0] = 'N'; /* packed after single: they win */
+        if (aud_packed_each(h, prefix, 0, load_row, L) < 0)
             return CRMGOV_ERROR;
     }
     if (aud_snapshot_load(L) != CRMGOV_OK)

@@ -301,6 +301,9 @@ int aud_recipients_fill(struct aud_layer *L, struct aud_recipient_series *out,
         if (!system)
             prefix[13] = '\0';
         int rc = h->state_scan(h, prefix, take_notify, &c);
+        prefix[0] = 'N'; /* packed after single: they win */
+        if (rc >= 0)
+            rc = aud_packed_each(h, prefix, system != NULL, take_notify, &c);
         free(prefix);
         if (rc < 0)
             return CRMGOV_ERROR;

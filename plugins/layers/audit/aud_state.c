@@ -459,8 +459,10 @@ void aud_layer_free_state(struct aud_layer *L)
         free(L->objs[i].fields);
     }
     free(L->objs);
-    for (size_t i = 0; i < L->n_recipients; i++)
+    for (size_t i = 0; i < L->n_recipients; i++) {
         free(L->recipients[i].by_auto);
+        free(L->recipients[i].row_name);
+    }
     free(L->recipients);
     aud_records_free(&L->records);
     free(L->heap.items);

@@ -304,6 +304,8 @@ struct aud_recipient {
     int open;               /* AUD006 open */
     int refresh_listed;
     int dirty;              /* count changed since the last flush */
+    char *row_name;         /* principal escaped as in row keys; NULL until a flush */
+    size_t row_name_len;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -454,18 +456,20 @@ char *aud_row_key(char kind, int32_t day, const char *system, const char *name);
 /* name escaped as in row keys (a fresh string) */
 char *aud_row_escape(const char *name, size_t *len);
 
-/* aud_packed.c: day rows packed per system and day ("D/DAY/SYSTEM/"). */
+/* aud_packed.c: day rows packed per system and day ("D/DAY/SYSTEM/"), and
+ * notification counts likewise ("N/DAY/SYSTEM/", 4-byte values). */
 #define AUD_PACKED_NAME_MAX 65535   /* escaped automation id, bytes (a u16) */
 struct aud_packed_row {
     const char *name;               /* escaped as in keys; not NUL-terminated */
     size_t name_len;
-    const unsigned char *value;     /* AUD_ROW_SIZE bytes */
+    const unsigned char *value;     /* AUD_ROW_SIZE bytes ('D'), 4 ('N') */
 };
 /* Merges rows (sorted by name) into the packed row at key and writes it. */
 int aud_packed_put(struct aud_layer *L, const char *key, const struct aud_packed_row *rows,
                    size_t n);
 /* The packed row at key (exact) or under the prefix key, as one fn call per
- * automation with its "d/DAY/SYSTEM/NAME" key. */
+ * automation with its "d/DAY/SYSTEM/NAME" key (per principal with its
+ * "n/DAY/SYSTEM/NAME" key for "N/" rows). */
 int aud_packed_each(const struct crmgov_host *h, const char *key, int exact, crmgov_state_fn fn,
                     void *ctx);
 int aud_row_key_parse(const char *key, char *kind, int32_t *day, char **system, char **name);
