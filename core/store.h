@@ -137,6 +137,9 @@ int store_inventory_get(struct store *s, const char *system, const char *id,
                         crmgov_inventory_fn fn, void *ctx);
 int store_inventory_scan(struct store *s, const char *system, crmgov_inventory_fn fn,
                          void *ctx);
+/* Automations by status (active, inactive, deleted) without reading their
+ * definitions. */
+int store_inventory_counts(struct store *s, uint64_t by_status[3]);
 int store_versions_scan(struct store *s, const char *system, const char *id,
                         crmgov_version_fn fn, void *ctx);
 int store_principal_get(struct store *s, const char *system, const char *id,

@@ -134,6 +134,23 @@ int store_inventory_scan(struct store *s, const char *system, crmgov_inventory_f
     return inventory_rows(&sc, fn, ctx);
 }
 
+static const char sql_inventory_counts[] =
+    "SELECT status, count(*) FROM automations GROUP BY status";
+
+int store_inventory_counts(struct store *s, uint64_t by_status[3])
+{
+    struct scan sc;
+    by_status[0] = by_status[1] = by_status[2] = 0;
+    if (scan_prepare(&sc, s, sql_inventory_counts))
+        return sc.rc;
+    while (sqlite3_step(sc.st) == SQLITE_ROW) {
+        int status = name_lookup(&names_status, col_text(sc.st, 0));
+        if (status >= 0 && status < 3)
+            by_status[status] += (uint64_t)sqlite3_column_int64(sc.st, 1);
+    }
+    return scan_finish(&sc);
+}
+
 static const char sql_versions[] =
     "SELECT k.system, k.id, v.seq, v.definition_hash, v.definition, v.status, v.name, v.at, "
     "v.modified_by FROM versions v JOIN automation_keys k ON k.aid = v.aid "

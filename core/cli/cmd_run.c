@@ -22,18 +22,6 @@ static const struct cli_option run_options[] = {
     { NULL, 0, 0 },
 };
 
-struct status_count {
-    uint64_t by_status[3];
-};
-
-static int count_status(void *ctx, const struct crmgov_inventory_item *item)
-{
-    struct status_count *c = ctx;
-    if ((unsigned)item->automation->status < 3)
-        c->by_status[item->automation->status]++;
-    return 0;
-}
-
 static int count_open(void *ctx, const struct crmgov_finding *f)
 {
     uint64_t *by_severity = ctx;
@@ -57,11 +45,11 @@ static void print_summary(struct runtime *rt, int64_t elapsed_ms)
     for (int t = 0; t < CRMGOV_TOPIC_FINDING; t++)
         printf(" %s %llu", name_of(&names_topic, t), (unsigned long long)st->events[t]);
     printf("\n");
-    struct status_count c = { { 0 } };
-    store_inventory_scan(&rt->store, NULL, count_status, &c);
+    uint64_t by_status[3];
+    store_inventory_counts(&rt->store, by_status);
     printf("  inventory: %llu active, %llu inactive, %llu deleted\n",
-           (unsigned long long)c.by_status[0], (unsigned long long)c.by_status[1],
-           (unsigned long long)c.by_status[2]);
+           (unsigned long long)by_status[0], (unsigned long long)by_status[1],
+           (unsigned long long)by_status[2]);
     uint64_t by_severity[5] = { 0 };
     struct crmgov_finding_filter open = { .struct_size = sizeof(open), .state = 0,
                                           .min_severity = -1 };
