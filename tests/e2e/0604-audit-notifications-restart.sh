@@ -47,3 +47,21 @@ sqlite3 "$T/crmgov.db" "DELETE FROM plugin_state WHERE instance = 'layer:audit' 
 audit_config part2.jsonl
 expect_exit 0 "$CRMGOV" run --once -c crmgov.ini
 expect_eq "u-1 open" "$(aud006)" "the second run counted on from the stored counts"
+
+# A late notification for a day already written rewrites that day's packed
+# row merged with what it held: u-2's count of March 2nd survives u-1's late
+# one (flushed when March 4th begins).
+rm -f "$T/crmgov.db"*
+cat > late.jsonl <<'JSONL'
+{"type":"automation","system":"sf","at":"2026-03-01T08:00:00Z","id":"digest","object":"lead","trigger":{"on":"schedule"},"actions":[{"type":"notify","to":"u-1"}],"status":"active"}
+{"type":"execution","system":"sf","at":"2026-03-02T02:00:00Z","automation":"digest","object":"lead","record":"L-1","status":"ok","duration_ms":5,"notified":["u-1","u-2"]}
+{"type":"record","system":"sf","at":"2026-03-03T01:00:00Z","object":"lead","id":"L-8","op":"create","changes":{"status":[null,"new"]}}
+{"type":"execution","system":"sf","at":"2026-03-02T23:00:00Z","automation":"digest","object":"lead","record":"L-2","status":"ok","duration_ms":5,"notified":["u-1"]}
+{"type":"record","system":"sf","at":"2026-03-04T01:00:00Z","object":"lead","id":"L-9","op":"create","changes":{"status":[null,"new"]}}
+JSONL
+audit_config late.jsonl
+expect_exit 0 "$CRMGOV" run --once -c crmgov.ini
+expect_exit 0 "$CRMGOV" report -c crmgov.ini --format json -o late.json
+expect_eq "u-1 2|u-2 1" \
+  "$(jq -r '[.systems[0].charts.notifications[] | .principal + " " + (.total | tostring)] | join("|")' late.json)" \
+  "both people's counts of March 2nd are kept"

@@ -92,11 +92,11 @@ static unsigned char *merge_encode(const struct packed *old, const struct aud_pa
 }
 
 int aud_packed_put(struct aud_layer *L, const char *key, const struct aud_packed_row *rows,
-                   size_t n)
+                   size_t n, int fresh)
 {
     const struct crmgov_host *h = L->host;
     struct packed old = { .vsize = value_size(key[0]) };
-    int rc = h->state_get(h, key, take_blob, &old) < 0 ? CRMGOV_ERROR : CRMGOV_OK;
+    int rc = fresh || h->state_get(h, key, take_blob, &old) >= 0 ? CRMGOV_OK : CRMGOV_ERROR;
     if (rc == CRMGOV_OK) {
         size_t len;
         unsigned char *blob = merge_encode(&old, rows, n, &len);

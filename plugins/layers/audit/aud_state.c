@@ -454,6 +454,8 @@ void aud_layer_free_state(struct aud_layer *L)
         auto_free(L->autos[i]);
     free(L->autos);
     free(L->auto_by_key);
+    free(L->newest_day_row);
+    free(L->newest_count_row);
     for (size_t i = 0; i < L->n_objs; i++) {
         free(L->objs[i].autos);
         free(L->objs[i].fields);

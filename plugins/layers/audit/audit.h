@@ -349,6 +349,10 @@ struct aud_layer {
     uint32_t *refresh_recipients;
     size_t n_refresh_recipients, cap_refresh_recipients;
     int tail_loaded;                /* a snapshot was loaded: drop it in the first batch */
+    int32_t load_today;             /* today when the state was loaded (INT32_MIN: empty) */
+    int32_t *newest_day_row;        /* by system name id: newest day of a day row known */
+    int32_t *newest_count_row;      /* ... and of a notification-count row */
+    size_t cap_newest;
     unsigned snapshot_chunks;       /* record chunks of the snapshot in the store */
 };
 
@@ -464,9 +468,10 @@ struct aud_packed_row {
     size_t name_len;
     const unsigned char *value;     /* AUD_ROW_SIZE bytes ('D'), 4 ('N') */
 };
-/* Merges rows (sorted by name) into the packed row at key and writes it. */
+/* Merges rows (sorted by name) into the packed row at key and writes it;
+ * `fresh`: the caller knows no row is stored at key, so none is read. */
 int aud_packed_put(struct aud_layer *L, const char *key, const struct aud_packed_row *rows,
-                   size_t n);
+                   size_t n, int fresh);
 /* The packed row at key (exact) or under the prefix key, as one fn call per
  * automation with its "d/DAY/SYSTEM/NAME" key (per principal with its
  * "n/DAY/SYSTEM/NAME" key for "N/" rows). */
