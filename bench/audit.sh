@@ -6,7 +6,8 @@
 # cost (the CPU it adds, as events/s of the layer alone), and the RSS ratio
 # 10M / 2M with the layer: the layer keeps what its rules need for a time
 # window, never per event, so the ratio stays near 1. Each figure is the
-# median of AUDIT_BENCH_RUNS runs (default 3).
+# median of AUDIT_BENCH_RUNS runs (default 3), followed by every run's
+# events/s (fastest first), since this kind of machine drifts.
 #
 # Both datasets have the same density (--records 6667 --days 400: about 17
 # new records per system per day), so 10M events are five times as many
@@ -55,6 +56,9 @@ EOF2
   rss=$(sort -n -k4 "$T/runs" | tail -n 1 | cut -d' ' -f4)
   printf '  %-30s %9s events %8.1f s %8.0f events/s  cpu %7.1f s  peak RSS %7.1f MiB\n' \
     "$1" "$events" "$wall" "$(echo "$events / $wall" | bc -l)" "$cpu" "$(echo "$rss / 1024" | bc -l)"
+  # every run's figure too: on a shared machine the spread says as much as the median
+  printf '  %-30s %s\n' "" "$(sort -n -k2 "$T/runs" |
+    awk '{ printf "%s%.0f", (NR > 1 ? ", " : "runs: "), $1 / $2 } END { print " events/s" }')"
   echo "$cpu $rss" > "$T/last"
 }
 
