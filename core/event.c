@@ -918,8 +918,11 @@ static struct event_box *copy_finding(const struct crmgov_event *ev, struct strb
     c->subject = arena_strdup(a, f->subject);
     c->message = arena_strdup(a, f->message);
     c->evidence_json = arena_strdup(a, f->evidence_json);
-    box->ev = *ev;
+    /* the publisher's struct may be an older, shorter one (ABI 1.0 has no
+     * automation_key); what it lacks stays zero, and the key is the core's */
+    memcpy(&box->ev, ev, ev->struct_size < sizeof(box->ev) ? ev->struct_size : sizeof(box->ev));
     box->ev.struct_size = sizeof(box->ev);
+    box->ev.automation_key = 0;
     box->ev.system = c->system;
     box->ev.source = arena_strdup(a, ev->source);
     box->ev.u.finding = c;

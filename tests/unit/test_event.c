@@ -205,6 +205,31 @@ static void test_utf8_at_every_offset(void **state)
     assert_int_equal(utf8_valid("abcdefgh\xff", 8), 1); /* length is the limit */
 }
 
+/* A finding event published by a plugin built for ABI 1.0 is the shorter
+ * struct: copying it reads no byte past its struct_size (here: bytes that
+ * would be the 1.1 automation_key are 0xAB), and the key is the core's. */
+static void test_copy_of_an_older_finding_event(void **state)
+{
+    (void)state;
+    struct crmgov_finding f = { .struct_size = sizeof(f), .rule = "X001", .name = "x",
+                                .layer = "test", .message = "m" };
+    unsigned char raw[sizeof(struct crmgov_event)];
+    memset(raw, 0xAB, sizeof(raw));
+    struct crmgov_event ev = { .struct_size = offsetof(struct crmgov_event, automation_key),
+                               .topic = CRMGOV_TOPIC_FINDING, .system = "s", .at = 1000 };
+    ev.u.finding = &f;
+    memcpy(raw, &ev, offsetof(struct crmgov_event, automation_key));
+    struct strbuf why = STRBUF_INIT;
+    struct event_box *box = event_copy((const struct crmgov_event *)(void *)raw, &why);
+    assert_non_null(box);
+    assert_int_equal(box->ev.struct_size, sizeof(struct crmgov_event));
+    assert_int_equal(box->ev.automation_key, 0);
+    assert_int_equal(box->ev.at, 1000);
+    assert_string_equal(box->ev.u.finding->rule, "X001");
+    event_box_free(box);
+    sb_free(&why);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_unknown_members_are_not_errors),
         cmocka_unit_test(test_times_and_durations),
         cmocka_unit_test(test_utf8_at_every_offset),
+        cmocka_unit_test(test_copy_of_an_older_finding_event),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
