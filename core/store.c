@@ -149,6 +149,7 @@ static void forget_batch(struct store *s)
 {
     daily_table_clear(&s->daily, free);
     s->daily_latest_known = 0;
+    s->object_daily_latest_known = 0;
     hashmap_clear(&s->object_daily, store_free_object_agg);
     hashmap_clear(&s->automation_ids, NULL); /* keys created in the batch are gone */
 }

@@ -54,6 +54,8 @@ struct store {
     struct daily_table daily;       /* (day, aid) -> struct daily_agg *, the live days */
     crmgov_time daily_latest;       /* no daily row is stored for a later day */
     int daily_latest_known;         /* 0: ask SQLite (at start, after a rollback) */
+    crmgov_time object_daily_latest; /* likewise for object_daily */
+    int object_daily_latest_known;
     struct hashmap object_daily;    /* "system\0object\0day" -> struct object_agg * */
     sqlite3_stmt *stmts[64];    /* prepared statement cache, see store_stmt() */
     const char *stmt_sql[64];

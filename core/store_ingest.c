@@ -465,6 +465,25 @@ static const char sql_object_daily_put[] =
     "INSERT OR REPLACE INTO object_daily (system, object, day, creates, updates, deletes) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
+static const char sql_object_daily_latest[] = "SELECT max(day) FROM object_daily";
+
+/* As daily_latest(), for the per-object counts: a new day's aggregate then
+ * starts at zero without a query per (system, object). */
+static crmgov_time object_daily_latest(struct store *s)
+{
+    if (s->object_daily_latest_known)
+        return s->object_daily_latest;
+    s->object_daily_latest = CRMGOV_TIME_NONE;
+    sqlite3_stmt *st = store_stmt(s, sql_object_daily_latest);
+    if (st) {
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            s->object_daily_latest = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    s->object_daily_latest_known = 1;
+    return s->object_daily_latest;
+}
+
 static struct object_agg *object_daily_for(struct store *s, const char *system,
                                            const char *object, crmgov_time day)
 {
@@ -483,7 +502,10 @@ static struct object_agg *object_daily_for(struct store *s, const char *system,
         agg->system = xstrdup(system);
         agg->object = xstrdup(object);
         agg->day = day;
-        sqlite3_stmt *st = store_stmt(s, sql_object_daily_get);
+        crmgov_time latest = object_daily_latest(s);
+        sqlite3_stmt *st = latest != CRMGOV_TIME_NONE && day <= latest
+                               ? store_stmt(s, sql_object_daily_get)
+                               : NULL;
         if (st) {
             sqlite3_bind_text(st, 1, system, -1, SQLITE_STATIC);
             sqlite3_bind_text(st, 2, object, -1, SQLITE_STATIC);
@@ -569,6 +591,9 @@ static int flush_object_daily(struct store *s, struct object_agg *agg)
     int rc = sqlite3_step(st) == SQLITE_DONE ? CRMGOV_OK : store_fail(s, "object daily");
     sqlite3_reset(st);
     agg->dirty = 0;
+    if (rc == CRMGOV_OK && (object_daily_latest(s) == CRMGOV_TIME_NONE ||
+                            agg->day > s->object_daily_latest))
+        s->object_daily_latest = agg->day;
     return rc;
 }
 

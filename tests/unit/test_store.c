@@ -159,6 +159,36 @@ static void test_late_execution_adds_to_stored_day(void **state)
     sb_free(&err);
 }
 
+/* Per-object counts of a day already written and evicted from memory (two
+ * days behind) add up when a late change for that day comes, in the same
+ * process: the store knows a row exists without asking SQLite every day. */
+static void test_late_record_adds_to_stored_object_day(void **state)
+{
+    (void)state;
+    struct store s;
+    struct strbuf err = STRBUF_INIT;
+    const char *day1 = "{\"type\":\"record\",\"system\":\"s\",\"at\":\"2026-03-01T10:00:00Z\","
+                       "\"object\":\"lead\",\"id\":\"L-1\",\"op\":\"create\",\"changes\":{}}";
+    const char *day5 = "{\"type\":\"record\",\"system\":\"s\",\"at\":\"2026-03-05T10:00:00Z\","
+                       "\"object\":\"lead\",\"id\":\"L-2\",\"op\":\"create\",\"changes\":{}}";
+    const char *late = "{\"type\":\"record\",\"system\":\"s\",\"at\":\"2026-03-01T11:00:00Z\","
+                       "\"object\":\"lead\",\"id\":\"L-3\",\"op\":\"create\",\"changes\":{}}";
+    assert_int_equal(store_open(&s, path, &err), 0);
+    assert_int_equal(store_begin(&s), CRMGOV_OK);
+    apply_line(&s, day1);
+    apply_line(&s, day5);
+    assert_int_equal(store_commit(&s), CRMGOV_OK);
+    assert_int_equal(store_begin(&s), CRMGOV_OK);
+    apply_line(&s, late);
+    assert_int_equal(store_commit(&s), CRMGOV_OK);
+    assert_int_equal(count(&s, "SELECT count(*) FROM object_daily"), 2);
+    assert_int_equal(count(&s, "SELECT creates FROM object_daily WHERE day = (SELECT min(day) "
+                               "FROM object_daily)"),
+                     2);
+    store_close(&s);
+    sb_free(&err);
+}
+
 static void test_refuses_newer_schema(void **state)
 {
     (void)state;
@@ -334,6 +364,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_schema_from_empty_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_previous_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_keeps_daily_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_late_record_adds_to_stored_object_day, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_late_execution_adds_to_stored_day, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_versions_only_on_change, setup, teardown),
