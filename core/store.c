@@ -148,8 +148,8 @@ int store_open(struct store *s, const char *path, struct strbuf *err)
 static void forget_batch(struct store *s)
 {
     daily_table_clear(&s->daily, free);
-    s->daily_latest_known = 0;
-    s->object_daily_latest_known = 0;
+    s->daily_latest.known = 0;
+    s->object_daily_latest.known = 0;
     hashmap_clear(&s->object_daily, store_free_object_agg);
     hashmap_clear(&s->automation_ids, NULL); /* keys created in the batch are gone */
 }

@@ -36,6 +36,15 @@
 
 struct audit_signer;
 
+/* The latest day with a stored row of an aggregate table: a day after it
+ * has no row, so its aggregate starts at zero without a query. Asked of
+ * SQLite once (at start, after a rollback), then kept up to date by the
+ * flushes. */
+struct stored_latest {
+    crmgov_time day;            /* CRMGOV_TIME_NONE: no row at all */
+    int known;                  /* 0: ask SQLite */
+};
+
 struct store {
     sqlite3 *db;
     char *path;
@@ -52,10 +61,8 @@ struct store {
     crmgov_time pruned_until;   /* executions before this are gone */
     struct hashmap automation_ids;  /* "system\0id" -> (void *)(intptr_t)aid */
     struct daily_table daily;       /* (day, aid) -> struct daily_agg *, the live days */
-    crmgov_time daily_latest;       /* no daily row is stored for a later day */
-    int daily_latest_known;         /* 0: ask SQLite (at start, after a rollback) */
-    crmgov_time object_daily_latest; /* likewise for object_daily */
-    int object_daily_latest_known;
+    struct stored_latest daily_latest;        /* of the daily rows */
+    struct stored_latest object_daily_latest; /* of the object_daily rows */
     struct hashmap object_daily;    /* "system\0object\0day" -> struct object_agg * */
     sqlite3_stmt *stmts[64];    /* prepared statement cache, see store_stmt() */
     const char *stmt_sql[64];

@@ -382,24 +382,32 @@ static void load_daily(struct store *s, struct daily_agg *agg)
 }
 
 static const char sql_daily_latest[] = "SELECT max(day) FROM daily";
+static const char sql_object_daily_latest[] = "SELECT max(day) FROM object_daily";
 
-/* The latest day with a stored row, asked of SQLite once (the last key of the
- * day-first primary key) and then kept up to date by flush_daily(): a day
- * after it has no row for any automation, so its aggregate starts at zero
- * without a query. */
-static crmgov_time daily_latest(struct store *s)
+/* The latest stored day of a table (see struct stored_latest); sql asks
+ * SQLite for it. */
+static crmgov_time latest_stored_day(struct store *s, struct stored_latest *l, const char *sql)
 {
-    if (s->daily_latest_known)
-        return s->daily_latest;
-    s->daily_latest = CRMGOV_TIME_NONE;
-    sqlite3_stmt *st = store_stmt(s, sql_daily_latest);
+    if (l->known)
+        return l->day;
+    l->day = CRMGOV_TIME_NONE;
+    sqlite3_stmt *st = store_stmt(s, sql);
     if (st) {
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-            s->daily_latest = sqlite3_column_int64(st, 0);
+            l->day = sqlite3_column_int64(st, 0);
         sqlite3_reset(st);
     }
-    s->daily_latest_known = 1;
-    return s->daily_latest;
+    l->known = 1;
+    return l->day;
+}
+
+/* After a row of `day` was written. */
+static void note_stored_day(struct store *s, struct stored_latest *l, const char *sql,
+                            crmgov_time day)
+{
+    crmgov_time latest = latest_stored_day(s, l, sql);
+    if (latest == CRMGOV_TIME_NONE || day > latest)
+        l->day = day;
 }
 
 static struct daily_agg *daily_for(struct store *s, int64_t aid, crmgov_time day)
@@ -409,7 +417,7 @@ static struct daily_agg *daily_for(struct store *s, int64_t aid, crmgov_time day
         agg = xcalloc(1, sizeof(*agg));
         agg->aid = aid;
         agg->day = day;
-        crmgov_time latest = daily_latest(s);
+        crmgov_time latest = latest_stored_day(s, &s->daily_latest, sql_daily_latest);
         if (latest != CRMGOV_TIME_NONE && day <= latest)
             load_daily(s, agg);
         daily_table_put(&s->daily, day, aid, agg);
@@ -465,25 +473,6 @@ static const char sql_object_daily_put[] =
     "INSERT OR REPLACE INTO object_daily (system, object, day, creates, updates, deletes) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
-static const char sql_object_daily_latest[] = "SELECT max(day) FROM object_daily";
-
-/* As daily_latest(), for the per-object counts: a new day's aggregate then
- * starts at zero without a query per (system, object). */
-static crmgov_time object_daily_latest(struct store *s)
-{
-    if (s->object_daily_latest_known)
-        return s->object_daily_latest;
-    s->object_daily_latest = CRMGOV_TIME_NONE;
-    sqlite3_stmt *st = store_stmt(s, sql_object_daily_latest);
-    if (st) {
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-            s->object_daily_latest = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-    }
-    s->object_daily_latest_known = 1;
-    return s->object_daily_latest;
-}
-
 static struct object_agg *object_daily_for(struct store *s, const char *system,
                                            const char *object, crmgov_time day)
 {
@@ -502,7 +491,8 @@ static struct object_agg *object_daily_for(struct store *s, const char *system,
         agg->system = xstrdup(system);
         agg->object = xstrdup(object);
         agg->day = day;
-        crmgov_time latest = object_daily_latest(s);
+        crmgov_time latest =
+            latest_stored_day(s, &s->object_daily_latest, sql_object_daily_latest);
         sqlite3_stmt *st = latest != CRMGOV_TIME_NONE && day <= latest
                                ? store_stmt(s, sql_object_daily_get)
                                : NULL;
@@ -556,8 +546,8 @@ static int flush_daily(struct store *s, struct daily_agg *agg)
     int rc = sqlite3_step(st) == SQLITE_DONE ? CRMGOV_OK : store_fail(s, "daily");
     sqlite3_reset(st);
     agg->dirty = 0;
-    if (rc == CRMGOV_OK && (daily_latest(s) == CRMGOV_TIME_NONE || agg->day > s->daily_latest))
-        s->daily_latest = agg->day;
+    if (rc == CRMGOV_OK)
+        note_stored_day(s, &s->daily_latest, sql_daily_latest, agg->day);
     return rc;
 }
 
@@ -591,9 +581,8 @@ static int flush_object_daily(struct store *s, struct object_agg *agg)
     int rc = sqlite3_step(st) == SQLITE_DONE ? CRMGOV_OK : store_fail(s, "object daily");
     sqlite3_reset(st);
     agg->dirty = 0;
-    if (rc == CRMGOV_OK && (object_daily_latest(s) == CRMGOV_TIME_NONE ||
-                            agg->day > s->object_daily_latest))
-        s->object_daily_latest = agg->day;
+    if (rc == CRMGOV_OK)
+        note_stored_day(s, &s->object_daily_latest, sql_object_daily_latest, agg->day);
     return rc;
 }
 
