@@ -73,17 +73,41 @@ static int row_may_exist(struct aud_layer *L, char kind, uint32_t system, int32_
     return day <= unread_until || day <= *newest_known(L, kind, system);
 }
 
-/* A closed day's rows, sorted by day, system and escaped name so that each
+/* Rows to write, of one kind: a closed day's automation rows ('D', whose
+ * escaped name stays on the automation -- formatting and string-sorting a
+ * key per row was most of a day roll's cost with ten thousand automations)
+ * or a day's notification counts ('N', one write per system and day instead
+ * of one per person notified). Sorted by day, system and escaped name, each
  * system's rows of a day sit together in name order: one packed row each
- * (aud_packed.c). The escaped name stays on the automation -- formatting and
- * string-sorting a key per row was most of a day roll's cost with ten
- * thousand automations. */
+ * (aud_packed.c). */
 struct pending_row {
     int32_t day;
     uint32_t system;
-    const struct aud_auto *a;
-    size_t value;                   /* index into the encoded values */
+    const char *name;               /* escaped as in keys */
+    size_t name_len;
+    size_t value;                   /* index into the values */
 };
+
+struct pending {
+    char kind;                      /* 'D' or 'N' */
+    size_t vsize;                   /* bytes per value */
+    struct pending_row *rows;       /* small, so sorting moves little */
+    unsigned char *values;
+    size_t n, cap;
+};
+
+/* A new row; returns where its value goes (valid until the next add). */
+static unsigned char *pending_add(struct pending *p, int32_t day, uint32_t system,
+                                  const char *name, size_t name_len)
+{
+    if (p->n == p->cap) {
+        p->cap = p->cap ? 2 * p->cap : 1024;
+        p->rows = aud_realloc(p->rows, p->cap * sizeof(*p->rows));
+        p->values = aud_realloc(p->values, p->cap * p->vsize);
+    }
+    p->rows[p->n] = (struct pending_row){ day, system, name, name_len, p->n };
+    return p->values + p->vsize * p->n++;
+}
 
 static int by_day_system_name(const void *pa, const void *pb)
 {
@@ -92,14 +116,9 @@ static int by_day_system_name(const void *pa, const void *pb)
         return a->day < b->day ? -1 : 1;
     if (a->system != b->system)
         return a->system < b->system ? -1 : 1;
-    return strcmp(a->a->row_name, b->a->row_name);
+    int c = memcmp(a->name, b->name, a->name_len < b->name_len ? a->name_len : b->name_len);
+    return c ? c : (a->name_len > b->name_len) - (a->name_len < b->name_len);
 }
-
-struct pending {
-    struct pending_row *rows;       /* small, so sorting moves little */
-    unsigned char (*values)[AUD_ROW_SIZE];
-    size_t n, cap;
-};
 
 static void collect_rows(struct aud_layer *L, struct pending *p)
 {
@@ -113,158 +132,78 @@ static void collect_rows(struct aud_layer *L, struct pending *p)
             d->dirty = 0;
             if (!a->row_name)
                 a->row_name = aud_row_escape(a->name, &a->row_name_len);
-            if (p->n == p->cap) {
-                p->cap = p->cap ? 2 * p->cap : 1024;
-                p->rows = aud_realloc(p->rows, p->cap * sizeof(*p->rows));
-                p->values = aud_realloc(p->values, p->cap * sizeof(*p->values));
-            }
-            p->rows[p->n] = (struct pending_row){ d->day, a->system, a, p->n };
-            aud_row_encode(d, p->values[p->n]);
-            p->n++;
+            aud_row_encode(d, pending_add(p, d->day, a->system, a->row_name, a->row_name_len));
         }
     }
     L->n_flush = 0;
 }
 
-/* Rows [from, to) share a day and a system: one packed row "D/DAY/SYSTEM/".
- * An id too long to pack keeps a row of its own, which readers take as well. */
+static void collect_counts(struct aud_layer *L, struct pending *p)
+{
+    for (size_t i = 0; i < L->n_recipients; i++) {
+        struct aud_recipient *r = &L->recipients[i];
+        if (!r->dirty || r->day == INT32_MIN)
+            continue;
+        r->dirty = 0;
+        if (!r->row_name)
+            r->row_name = aud_row_escape(aud_name(&L->names, r->principal), &r->row_name_len);
+        put32(pending_add(p, r->day, r->system, r->row_name, r->row_name_len), r->count);
+    }
+}
+
+/* Rows [from, to) share a day and a system: one packed row ("D/DAY/SYSTEM/"
+ * or "N/..."). A name too long to pack keeps a row of its own ("d/DAY/SYSTEM/
+ * NAME" or "n/..."), which readers take as well. */
 static int put_group(struct aud_layer *L, const struct pending *p, size_t from, size_t to)
 {
-    const char *system = aud_name(&L->names, p->rows[from].system);
+    int32_t day = p->rows[from].day;
+    uint32_t system = p->rows[from].system;
+    char *key = aud_row_key(p->kind, day, aud_name(&L->names, system), "");
+    size_t prefix_len = strlen(key);
     struct aud_packed_row *packed = aud_realloc(NULL, (to - from) * sizeof(*packed));
     size_t n = 0;
     int rc = CRMGOV_OK;
     for (size_t i = from; i < to; i++) {
-        const struct aud_auto *a = p->rows[i].a;
-        const unsigned char *value = p->values[p->rows[i].value];
-        if (a->row_name_len > AUD_PACKED_NAME_MAX) {
-            char *key = aud_row_key('d', p->rows[i].day, system, a->name);
-            if (L->host->state_put(L->host, key, value, AUD_ROW_SIZE) != 0)
-                rc = CRMGOV_ERROR;
-            free(key);
+        const struct pending_row *row = &p->rows[i];
+        const unsigned char *value = p->values + p->vsize * row->value;
+        if (row->name_len <= AUD_PACKED_NAME_MAX) {
+            packed[n++] = (struct aud_packed_row){ row->name, row->name_len, value };
             continue;
         }
-        packed[n++] = (struct aud_packed_row){ a->row_name, a->row_name_len, value };
+        char *single = aud_realloc(NULL, prefix_len + row->name_len + 1);
+        memcpy(single, key, prefix_len);
+        single[0] = p->kind == 'N' ? 'n' : 'd';
+        memcpy(single + prefix_len, row->name, row->name_len + 1);
+        if (L->host->state_put(L->host, single, value, p->vsize) != CRMGOV_OK)
+            rc = CRMGOV_ERROR;
+        free(single);
     }
     if (n) {
-        int32_t day = p->rows[from].day;
-        char *key = aud_row_key('D', day, system, "");
-        int fresh = !row_may_exist(L, 'D', p->rows[from].system, day);
+        int fresh = !row_may_exist(L, p->kind, system, day);
         if (aud_packed_put(L, key, packed, n, fresh) != CRMGOV_OK)
             rc = CRMGOV_ERROR;
-        note_row(L, 'D', p->rows[from].system, day);
-        free(key);
+        note_row(L, p->kind, system, day);
     }
+    free(key);
     free(packed);
     return rc;
 }
 
-static int flush_days(struct aud_layer *L)
+/* Writes the collected rows and frees them. */
+static int put_pending(struct aud_layer *L, struct pending *p)
 {
-    struct pending p = { 0 };
-    collect_rows(L, &p);
-    if (p.n > 1)
-        qsort(p.rows, p.n, sizeof(*p.rows), by_day_system_name);
+    if (p->n > 1)
+        qsort(p->rows, p->n, sizeof(*p->rows), by_day_system_name);
     int rc = CRMGOV_OK;
-    for (size_t from = 0, to; from < p.n; from = to) {
-        for (to = from + 1; to < p.n; to++)
-            if (p.rows[to].day != p.rows[from].day || p.rows[to].system != p.rows[from].system)
+    for (size_t from = 0, to; from < p->n; from = to) {
+        for (to = from + 1; to < p->n; to++)
+            if (p->rows[to].day != p->rows[from].day || p->rows[to].system != p->rows[from].system)
                 break;
-        if (put_group(L, &p, from, to) != CRMGOV_OK)
+        if (put_group(L, p, from, to) != CRMGOV_OK)
             rc = CRMGOV_ERROR;
     }
-    free(p.rows);
-    free(p.values);
-    return rc;
-}
-
-/* A day's notification counts, packed per system and day like the day rows:
- * a write per notified principal and day was most of a day roll's store
- * traffic with thousands of people notified. */
-struct pending_count {
-    int32_t day;
-    uint32_t system;
-    const char *name;               /* escaped */
-    size_t name_len;
-    unsigned char value[4];
-};
-
-static int by_day_system_principal(const void *pa, const void *pb)
-{
-    const struct pending_count *a = pa, *b = pb;
-    if (a->day != b->day)
-        return a->day < b->day ? -1 : 1;
-    if (a->system != b->system)
-        return a->system < b->system ? -1 : 1;
-    int c = memcmp(a->name, b->name, a->name_len < b->name_len ? a->name_len : b->name_len);
-    return c ? c : (a->name_len > b->name_len) - (a->name_len < b->name_len);
-}
-
-static size_t collect_counts(struct aud_layer *L, struct pending_count **out)
-{
-    size_t n = 0, cap = 0;
-    for (size_t i = 0; i < L->n_recipients; i++) {
-        struct aud_recipient *p = &L->recipients[i];
-        if (!p->dirty || p->day == INT32_MIN)
-            continue;
-        p->dirty = 0;
-        if (!p->row_name)
-            p->row_name = aud_row_escape(aud_name(&L->names, p->principal), &p->row_name_len);
-        AUD_GROW(*out, n, cap);
-        (*out)[n] = (struct pending_count){ p->day, p->system, p->row_name, p->row_name_len, { 0 } };
-        put32((*out)[n].value, p->count);
-        n++;
-    }
-    return n;
-}
-
-static int put_count_group(struct aud_layer *L, const struct pending_count *c, size_t from,
-                           size_t to)
-{
-    const char *system = aud_name(&L->names, c[from].system);
-    struct aud_packed_row *packed = aud_realloc(NULL, (to - from) * sizeof(*packed));
-    size_t n = 0;
-    int rc = CRMGOV_OK;
-    for (size_t i = from; i < to; i++) {
-        if (c[i].name_len > AUD_PACKED_NAME_MAX) {
-            char *key = aud_row_key('n', c[i].day, system, "");
-            size_t prefix = strlen(key);
-            key = aud_realloc(key, prefix + c[i].name_len + 1);
-            memcpy(key + prefix, c[i].name, c[i].name_len + 1);
-            if (L->host->state_put(L->host, key, c[i].value, sizeof(c[i].value)) != CRMGOV_OK)
-                rc = CRMGOV_ERROR;
-            free(key);
-            continue;
-        }
-        packed[n++] = (struct aud_packed_row){ c[i].name, c[i].name_len, c[i].value };
-    }
-    if (n) {
-        char *key = aud_row_key('N', c[from].day, system, "");
-        int fresh = !row_may_exist(L, 'N', c[from].system, c[from].day);
-        if (aud_packed_put(L, key, packed, n, fresh) != CRMGOV_OK)
-            rc = CRMGOV_ERROR;
-        note_row(L, 'N', c[from].system, c[from].day);
-        free(key);
-    }
-    free(packed);
-    return rc;
-}
-
-static int flush_counts(struct aud_layer *L)
-{
-    struct pending_count *c = NULL;
-    size_t n = collect_counts(L, &c);
-    if (n > 1)
-        qsort(c, n, sizeof(*c), by_day_system_principal);
-    int rc = CRMGOV_OK;
-    for (size_t from = 0, to; from < n; from = to) {
-        for (to = from + 1; to < n; to++)
-            if (c[to].day != c[from].day || c[to].system != c[from].system)
-                break;
-        if (put_count_group(L, c, from, to) != CRMGOV_OK)
-            rc = CRMGOV_ERROR;
-    }
-    free(c);
+    free(p->rows);
+    free(p->values);
     return rc;
 }
 
@@ -274,8 +213,12 @@ int aud_persist_flush(struct aud_layer *L)
         aud_snapshot_drop(L);
         L->tail_loaded = 0;
     }
-    int rc = flush_days(L);
-    if (flush_counts(L) != CRMGOV_OK)
+    struct pending days = { .kind = 'D', .vsize = AUD_ROW_SIZE };
+    struct pending counts = { .kind = 'N', .vsize = 4 };
+    collect_rows(L, &days);
+    collect_counts(L, &counts);
+    int rc = put_pending(L, &days);
+    if (put_pending(L, &counts) != CRMGOV_OK)
         rc = CRMGOV_ERROR;
     return rc;
 }
@@ -325,7 +268,8 @@ int aud_apply_row(struct aud_layer *L, const char *key, const void *value, size_
     int32_t day;
     if (aud_row_key_parse(key, &kind, &day, &system, &name) != 0)
         return 0;
-    note_row(L, kind, aud_names_add(&L->names, system, strlen(system)), day);
+    uint32_t s = aud_names_add(&L->names, system, strlen(system));
+    note_row(L, kind, s, day);
     if (kind == 'd') {
         uint32_t autom;
         struct aud_auto *a = aud_auto_get(L, system, name, 1, &autom);
@@ -346,7 +290,6 @@ int aud_apply_row(struct aud_layer *L, const char *key, const void *value, size_
                 aud_mark_dirty(L, autom, d);
         }
     } else if (kind == 'n' && len >= 4 && day == L->today) {
-        uint32_t s = aud_names_add(&L->names, system, strlen(system));
         uint32_t who = aud_names_add(&L->names, name, strlen(name));
         struct aud_recipient *p = aud_recipient_get(L, s, who, NULL);
         p->day = day;
