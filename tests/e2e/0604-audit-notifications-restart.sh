@@ -65,3 +65,24 @@ expect_exit 0 "$CRMGOV" report -c crmgov.ini --format json -o late.json
 expect_eq "u-1 2|u-2 1" \
   "$(jq -r '[.systems[0].charts.notifications[] | .principal + " " + (.total | tostring)] | join("|")' late.json)" \
   "both people's counts of March 2nd are kept"
+
+# An automation id or a person's id whose escaped form is too long to pack
+# (over 65,535 bytes) keeps a single row of its own (d/... and n/...), which
+# the report reads back beside the packed ones.
+rm -f "$T/crmgov.db"*
+long=$(awk 'BEGIN { s = "x"; while (length(s) < 70000) s = s s; print substr(s, 1, 70000) }')
+{
+  printf '{"type":"automation","system":"sf","at":"2026-03-01T08:00:00Z","id":"%s","object":"lead","trigger":{"on":"schedule"},"actions":[{"type":"notify","to":"u-1"}],"status":"active"}\n' "$long"
+  printf '{"type":"execution","system":"sf","at":"2026-03-02T02:00:00Z","automation":"%s","object":"lead","record":"L-1","status":"ok","duration_ms":5,"notified":["%s","u-2"]}\n' "$long" "$long"
+  printf '{"type":"record","system":"sf","at":"2026-03-03T01:00:00Z","object":"lead","id":"L-8","op":"create","changes":{"status":[null,"new"]}}\n'
+} > long.jsonl
+audit_config long.jsonl
+expect_exit 0 "$CRMGOV" run --once -c crmgov.ini
+expect_eq "1|1|1" "$(sqlite3 "$T/crmgov.db" "SELECT count(*) FROM plugin_state WHERE instance = 'layer:audit'
+  AND key GLOB 'd/2026-03-02/sf/x*'; SELECT count(*) FROM plugin_state WHERE instance = 'layer:audit'
+  AND key GLOB 'n/2026-03-02/sf/x*'; SELECT count(*) FROM plugin_state WHERE instance = 'layer:audit'
+  AND key = 'N/2026-03-02/sf/'" | paste -sd'|')" "long names keep single rows, short ones are packed"
+expect_exit 0 "$CRMGOV" report -c crmgov.ini --format json -o long.json
+expect_eq "70000 1|u-2 1" \
+  "$(jq -r '[.systems[0].charts.notifications[] | (.principal | if length > 100 then (length | tostring) else . end) + " " + (.total | tostring)] | sort | join("|")' long.json)" \
+  "the report counts the long-named person from its single row"
