@@ -230,16 +230,23 @@ static void test_records_sweep(void **state)
     free(L);
 }
 
+/* An empty layer whose automations keep `days` days. */
+static struct aud_layer *layer_with_ring(int days)
+{
+    struct aud_layer *L = calloc(1, sizeof(*L));
+    assert_non_null(L);
+    L->opts.ring_days = days;
+    L->today = INT32_MIN;
+    return L;
+}
+
 /* Sums over a ring of days step through the slots instead of dividing per
  * day: every range (across the ring's wrap, before 1970, reaching past what
  * the ring holds) must add up what dividing per day finds. */
 static void test_day_ring(void **state)
 {
     (void)state;
-    struct aud_layer *L = calloc(1, sizeof(*L));
-    assert_non_null(L);
-    L->opts.ring_days = 67;
-    L->today = INT32_MIN;
+    struct aud_layer *L = layer_with_ring(67);
     uint32_t autom;
     struct aud_auto *a = aud_auto_get(L, "s", "a", 1, &autom);
     const int32_t first = -90, last = 40; /* the ring keeps the last 67 */
@@ -272,9 +279,7 @@ static void test_day_ring(void **state)
 static void test_auto_by_key(void **state)
 {
     (void)state;
-    struct aud_layer *L = calloc(1, sizeof(*L));
-    assert_non_null(L);
-    L->opts.ring_days = 67;
+    struct aud_layer *L = layer_with_ring(67);
     struct crmgov_event ev = { .struct_size = sizeof(ev), .system = "s1", .automation_key = 7 };
     uint32_t first, again, other, unkeyed, huge;
     struct aud_auto *a = aud_auto_of_event(L, &ev, "flow-a", &first);
