@@ -21,12 +21,17 @@
 #include "store.h"
 #include "timeutil.h"
 
+_Static_assert(CRMGOV_DURATION_BUCKETS % 64 == 0, "hist_used covers whole words");
+
 struct daily_agg {
     int64_t aid;
     crmgov_time day;
     int dirty;
     uint64_t executions, ok, failed, skipped, notifications, timed;
     int64_t duration_sum, duration_max;
+    /* which buckets are counted, so a flush visits those, not all 256 (it
+     * was 4% of the dispatcher's time with 10,000 automations) */
+    uint64_t hist_used[CRMGOV_DURATION_BUCKETS / 64];
     uint32_t hist[CRMGOV_DURATION_BUCKETS];
 };
 
@@ -331,25 +336,32 @@ static const char sql_daily_put[] =
     "timed, duration_sum, duration_max, hist) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
     "?11)";
 
-/* Sparse histogram: (bucket u8, count u32 little-endian) per non-empty bucket. */
-static void hist_decode(const unsigned char *blob, size_t n, uint32_t *hist)
+/* Sparse histogram: (bucket u8, count u32 little-endian) per non-empty
+ * bucket, in bucket order. `used`, when given, gets a bit per bucket read. */
+static void hist_decode(const unsigned char *blob, size_t n, uint32_t *hist, uint64_t *used)
 {
     for (size_t i = 0; i + 5 <= n; i += 5) {
         uint32_t c = (uint32_t)blob[i + 1] | (uint32_t)blob[i + 2] << 8 |
                      (uint32_t)blob[i + 3] << 16 | (uint32_t)blob[i + 4] << 24;
         hist[blob[i]] += c;
+        if (used)
+            used[blob[i] / 64] |= 1ull << (blob[i] % 64);
     }
 }
 
-static size_t hist_encode(const uint32_t *hist, unsigned char *out)
+static size_t hist_encode(const struct daily_agg *agg, unsigned char *out)
 {
     size_t n = 0;
-    for (unsigned b = 0; b < CRMGOV_DURATION_BUCKETS; b++) {
-        if (!hist[b])
-            continue;
-        out[n++] = (unsigned char)b;
-        for (int k = 0; k < 4; k++)
-            out[n++] = (unsigned char)(hist[b] >> (8 * k));
+    for (unsigned w = 0; w < CRMGOV_DURATION_BUCKETS / 64; w++) {
+        for (uint64_t bits = agg->hist_used[w]; bits; bits &= bits - 1) {
+            unsigned b = w * 64 + (unsigned)__builtin_ctzll(bits);
+            uint32_t c = agg->hist[b];
+            if (!c)
+                continue;
+            out[n++] = (unsigned char)b;
+            for (int k = 0; k < 4; k++)
+                out[n++] = (unsigned char)(c >> (8 * k));
+        }
     }
     return n;
 }
@@ -357,7 +369,7 @@ static size_t hist_encode(const uint32_t *hist, unsigned char *out)
 void store_decode_hist(const void *blob, size_t n, uint32_t *hist)
 {
     memset(hist, 0, CRMGOV_DURATION_BUCKETS * sizeof(uint32_t));
-    hist_decode(blob, n, hist);
+    hist_decode(blob, n, hist, NULL);
 }
 
 static void load_daily(struct store *s, struct daily_agg *agg)
@@ -376,7 +388,8 @@ static void load_daily(struct store *s, struct daily_agg *agg)
         agg->timed = (uint64_t)sqlite3_column_int64(st, 5);
         agg->duration_sum = sqlite3_column_int64(st, 6);
         agg->duration_max = sqlite3_column_int64(st, 7);
-        hist_decode(sqlite3_column_blob(st, 8), (size_t)sqlite3_column_bytes(st, 8), agg->hist);
+        hist_decode(sqlite3_column_blob(st, 8), (size_t)sqlite3_column_bytes(st, 8), agg->hist,
+                    agg->hist_used);
     }
     sqlite3_reset(st);
 }
@@ -461,7 +474,9 @@ static int apply_execution(struct store *s, const struct crmgov_event *ev,
         agg->duration_sum += x->duration_ms;
         if (x->duration_ms > agg->duration_max)
             agg->duration_max = x->duration_ms;
-        agg->hist[crmgov_duration_bucket(x->duration_ms)]++;
+        unsigned b = crmgov_duration_bucket(x->duration_ms);
+        agg->hist[b]++;
+        agg->hist_used[b / 64] |= 1ull << (b % 64);
     }
     return CRMGOV_OK;
 }
@@ -531,7 +546,7 @@ static int flush_daily(struct store *s, struct daily_agg *agg)
     if (!st)
         return CRMGOV_ERROR;
     unsigned char blob[CRMGOV_DURATION_BUCKETS * 5];
-    size_t n = hist_encode(agg->hist, blob);
+    size_t n = hist_encode(agg, blob);
     sqlite3_bind_int64(st, 1, agg->aid);
     sqlite3_bind_int64(st, 2, agg->day);
     sqlite3_bind_int64(st, 3, (int64_t)agg->executions);

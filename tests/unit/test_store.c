@@ -2,8 +2,9 @@
  * test_store.c -- the SQLite store: schema from an empty file and migration
  * from the previous version with data kept, inventory versions only on hash
  * or status changes, finding transitions, dead-letter caps, and execution
- * retention with daily aggregates kept forever, and prefix scans of plugin
- * state that return exactly the keys with the prefix.
+ * retention with daily aggregates kept forever, prefix scans of plugin
+ * state that return exactly the keys with the prefix, and the daily duration
+ * histogram across a restart.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -317,6 +318,64 @@ static void test_retention_keeps_daily_aggregates(void **state)
     sb_free(&err);
 }
 
+/* Applies an execution of a1 on 2026-03-01 taking `ms`. */
+static void apply_timed(struct store *s, int64_t ms)
+{
+    char line[256];
+    snprintf(line, sizeof(line),
+             "{\"type\":\"execution\",\"system\":\"sf\",\"at\":\"2026-03-01T10:00:00Z\","
+             "\"automation\":\"a1\",\"record\":\"r1\",\"status\":\"ok\",\"duration_ms\":%lld}",
+             (long long)ms);
+    apply_line(s, line);
+}
+
+/* The day's duration histogram: exact counts per bucket, in bucket order,
+ * from both ends of the range and across words of the used-bucket bitmap,
+ * also when the day is read back after a restart and counted on (the
+ * buckets read back must be written again with the new ones). */
+static void test_daily_histogram_survives_reload(void **state)
+{
+    (void)state;
+    static const int64_t first[] = { 0, 15, 40, 40, 900 };
+    static const int64_t later[] = { 40, 70000, 3600000, 100000000000 };
+    uint32_t want[CRMGOV_DURATION_BUCKETS] = { 0 };
+    struct store s;
+    struct strbuf err = STRBUF_INIT;
+    assert_int_equal(store_open(&s, path, &err), 0);
+    assert_int_equal(store_begin(&s), CRMGOV_OK);
+    for (size_t i = 0; i < sizeof(first) / sizeof(first[0]); i++) {
+        apply_timed(&s, first[i]);
+        want[crmgov_duration_bucket(first[i])]++;
+    }
+    assert_int_equal(store_commit(&s), CRMGOV_OK);
+    store_close(&s);
+    assert_int_equal(store_open(&s, path, &err), 0);
+    assert_int_equal(store_begin(&s), CRMGOV_OK);
+    for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
+        apply_timed(&s, later[i]);
+        want[crmgov_duration_bucket(later[i])]++;
+    }
+    assert_int_equal(store_commit(&s), CRMGOV_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(s.db, "SELECT hist FROM daily", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    const unsigned char *blob = sqlite3_column_blob(st, 0);
+    size_t n = (size_t)sqlite3_column_bytes(st, 0);
+    /* 0, 15, 40, 900, 70000, 3600000 and the last bucket: seven buckets */
+    assert_int_equal(n, 7 * 5);
+    for (size_t i = 5; i < n; i += 5)
+        assert_true(blob[i] > blob[i - 5]);
+    uint32_t got[CRMGOV_DURATION_BUCKETS];
+    store_decode_hist(blob, n, got);
+    assert_memory_equal(got, want, sizeof(want));
+    assert_int_equal(got[crmgov_duration_bucket(40)], 3);
+    assert_int_equal(got[CRMGOV_DURATION_BUCKETS - 1], 1);
+    sqlite3_finalize(st);
+    store_close(&s);
+    sb_free(&err);
+}
+
 static int collect_key(void *ctx, const char *key, const void *value, size_t len)
 {
     (void)value;
@@ -373,6 +432,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deadletter_raw_is_capped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retention_keeps_daily_aggregates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_scan_prefix, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_daily_histogram_survives_reload, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
