@@ -95,6 +95,11 @@ static void load_meta(struct store *s)
     sb_reset(&v);
     if (store_meta_get(s, "pruned_until", &v) == 0)
         s->pruned_until = strtoll(sb_str(&v), NULL, 10);
+    sb_reset(&v);
+    s->execution_seq = 0;
+    if (store_meta_get(s, "execution_seq", &v) == 0)
+        s->execution_seq = strtoll(sb_str(&v), NULL, 10);
+    s->execution_seq_saved = s->execution_seq;
     sb_free(&v);
 }
 
@@ -246,9 +251,16 @@ int store_begin(struct store *s)
     return CRMGOV_OK;
 }
 
-static int save_watermark(struct store *s)
+/* The event-time watermark and the executions' arrival counter. */
+static int save_counters(struct store *s)
 {
     char buf[32];
+    if (s->execution_seq != s->execution_seq_saved) {
+        snprintf(buf, sizeof(buf), "%lld", (long long)s->execution_seq);
+        if (store_meta_put(s, "execution_seq", buf))
+            return -1;
+        s->execution_seq_saved = s->execution_seq;
+    }
     if (s->watermark == CRMGOV_TIME_NONE)
         return 0;
     snprintf(buf, sizeof(buf), "%lld", (long long)s->watermark);
@@ -258,7 +270,7 @@ static int save_watermark(struct store *s)
 int store_commit(struct store *s)
 {
     int rc = CRMGOV_OK;
-    if (store_flush_aggregates(s) || save_watermark(s))
+    if (store_flush_aggregates(s) || save_counters(s))
         rc = CRMGOV_ERROR;
     if (rc == CRMGOV_OK && s->fail_writes) {
         s->fail_writes = 0;

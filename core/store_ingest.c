@@ -326,8 +326,8 @@ static int apply_change(struct store *s, const struct crmgov_event *ev)
 /* executions and their daily aggregates                                     */
 
 static const char sql_execution_insert[] =
-    "INSERT INTO executions (aid, at, record, object, status, error, duration_ms, notified) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    "INSERT INTO executions (aid, at, record, object, status, error, duration_ms, notified, "
+    "seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 static const char sql_daily_get[] =
     "SELECT executions, ok, failed, skipped, notifications, timed, duration_sum, "
     "duration_max, hist FROM daily WHERE aid = ?1 AND day = ?2";
@@ -457,11 +457,13 @@ static int apply_execution(struct store *s, const struct crmgov_event *ev,
     if (x->duration_ms >= 0)
         sqlite3_bind_int64(st, 7, x->duration_ms);
     bind_text_or_null(st, 8, notified);
+    sqlite3_bind_int64(st, 9, s->execution_seq + 1);
     int rc = sqlite3_step(st) == SQLITE_DONE ? CRMGOV_OK : store_fail(s, "execution");
     sqlite3_reset(st);
     free(notified);
     if (rc)
         return rc;
+    s->execution_seq++;
     struct daily_agg *agg = daily_for(s, aid, time_day_start(ev->at));
     agg->dirty = 1;
     agg->executions++;

@@ -334,7 +334,7 @@ static const char sql_executions[] =
     "SELECT k.system, k.id, e.at, e.record, e.object, e.status, e.error, e.duration_ms, "
     "e.notified FROM executions e JOIN automation_keys k ON k.aid = e.aid "
     "WHERE (?1 IS NULL OR k.system = ?1) AND (?2 IS NULL OR k.id = ?2) "
-    "AND e.at >= ?3 AND e.at < ?4 ORDER BY e.at, e.rowid";
+    "AND e.at >= ?3 AND e.at < ?4 ORDER BY e.at, e.seq";
 
 int store_executions_scan(struct store *s, const char *system, const char *automation,
                           crmgov_time since, crmgov_time until, crmgov_execution_fn fn,

@@ -25,7 +25,7 @@ SELECT 'V', aid, seq, definition_hash, status, at FROM versions ORDER BY aid, se
 SELECT 'P', system, id, active, roles, first_seen, last_seen, active_since FROM principals ORDER BY system, id;
 SELECT 'O', system, automation, role, principal, since FROM owners ORDER BY 2, 3, 4, 5;
 SELECT 'C', system, id, state, definition_hash, at FROM changes ORDER BY system, id;
-SELECT 'E', aid, at, record, status, duration_ms, notified FROM executions ORDER BY aid, at, record, rowid;
+SELECT 'E', aid, at, record, status, duration_ms, notified FROM executions ORDER BY aid, at, record, seq;
 SELECT 'D', aid, day, executions, ok, failed, skipped, notifications, timed, duration_sum, duration_max, hex(hist) FROM daily ORDER BY aid, day;
 SELECT 'R', system, object, day, creates, updates, deletes FROM object_daily ORDER BY 2, 3, 4;
 SELECT 'L', source, line, reason, raw FROM deadletters ORDER BY id;

@@ -115,10 +115,18 @@ static void test_migration_keeps_daily_rows(void **state)
     (void)state;
     struct store s;
     struct strbuf err = STRBUF_INIT;
+    /* rows as schema 4 had them: exec_day1_a and its daily row */
     assert_int_equal(store_open_at_version(&s, path, 4, &err), 0);
-    assert_int_equal(store_begin(&s), CRMGOV_OK);
-    apply_line(&s, exec_day1_a);
-    assert_int_equal(store_commit(&s), CRMGOV_OK);
+    assert_int_equal(
+        sqlite3_exec(s.db,
+                     "INSERT INTO automation_keys (aid, system, id) VALUES (1, 'sf', 'a1');"
+                     "INSERT INTO executions (aid, at, record, status, duration_ms) "
+                     "VALUES (1, 1772359200000, 'r1', 0, 40);"
+                     "INSERT INTO daily (aid, day, executions, ok, failed, skipped, "
+                     "notifications, timed, duration_sum, duration_max, hist) "
+                     "VALUES (1, 1772323200000, 1, 1, 0, 0, 0, 1, 40, 40, NULL);",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
     store_close(&s);
     assert_int_equal(store_open(&s, path, &err), 0);
     assert_int_equal(count(&s, "SELECT count(*) FROM daily"), 1);
@@ -127,6 +135,7 @@ static void test_migration_keeps_daily_rows(void **state)
     assert_int_equal(store_commit(&s), CRMGOV_OK);
     assert_int_equal(count(&s, "SELECT executions FROM daily"), 2);
     assert_int_equal(count(&s, "SELECT duration_sum FROM daily"), 40);
+    assert_int_equal(count(&s, "SELECT count(*) FROM executions"), 2);
     store_close(&s);
     sb_free(&err);
 }
@@ -376,6 +385,55 @@ static void test_daily_histogram_survives_reload(void **state)
     sb_free(&err);
 }
 
+static int collect_record(void *ctx, const struct crmgov_event *ev)
+{
+    strcat(ctx, ev->u.execution->record);
+    strcat(ctx, ",");
+    return 0;
+}
+
+/* Schema 6 keys raw executions by (at, seq): rows of schema 5 keep their
+ * arrival order (seq = the old rowid, also among executions of the same
+ * millisecond), new ones count on from the largest, and a rolled-back
+ * batch's numbers are taken again rather than skipped or doubled. */
+static void test_migration_keys_executions_by_time(void **state)
+{
+    (void)state;
+    struct store s;
+    struct strbuf err = STRBUF_INIT;
+    assert_int_equal(store_open_at_version(&s, path, 5, &err), 0);
+    assert_int_equal(
+        sqlite3_exec(s.db,
+                     "INSERT INTO automation_keys (aid, system, id) VALUES (1, 'sf', 'a1');"
+                     "INSERT INTO executions (rowid, aid, at, record, status) VALUES "
+                     "(7, 1, 1772442000000, 'late', 0), (8, 1, 1772359200000, 'zz', 0), "
+                     "(9, 1, 1772359200000, 'aa', 1);",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    store_close(&s);
+    assert_int_equal(store_open(&s, path, &err), 0);
+    assert_int_equal(store_schema_version(&s), 6);
+    assert_int_equal(count(&s, "SELECT count(*) FROM executions"), 3);
+    assert_int_equal(count(&s, "SELECT seq FROM executions WHERE record = 'aa'"), 9);
+    assert_int_equal(count(&s, "SELECT value FROM meta WHERE key = 'execution_seq'"), 9);
+    assert_int_equal(store_begin(&s), CRMGOV_OK);
+    apply_line(&s, "{\"type\":\"execution\",\"system\":\"sf\",\"at\":\"2026-03-01T10:00:00Z\","
+                   "\"automation\":\"a1\",\"record\":\"undone\",\"status\":\"ok\"}");
+    store_rollback(&s);
+    assert_int_equal(store_begin(&s), CRMGOV_OK);
+    apply_line(&s, "{\"type\":\"execution\",\"system\":\"sf\",\"at\":\"2026-03-01T10:00:00Z\","
+                   "\"automation\":\"a1\",\"record\":\"mm\",\"status\":\"ok\"}");
+    assert_int_equal(store_commit(&s), CRMGOV_OK);
+    assert_int_equal(count(&s, "SELECT seq FROM executions WHERE record = 'mm'"), 10);
+    assert_int_equal(count(&s, "SELECT value FROM meta WHERE key = 'execution_seq'"), 10);
+    char got[64] = "";
+    assert_int_equal(store_executions_scan(&s, "sf", "a1", 0, 1772500000000, collect_record, got),
+                     0);
+    assert_string_equal(got, "zz,aa,mm,late,");
+    store_close(&s);
+    sb_free(&err);
+}
+
 static int collect_key(void *ctx, const char *key, const void *value, size_t len)
 {
     (void)value;
@@ -433,6 +491,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_retention_keeps_daily_aggregates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_scan_prefix, setup, teardown),
         cmocka_unit_test_setup_teardown(test_daily_histogram_survives_reload, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_keys_executions_by_time, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
