@@ -2,8 +2,8 @@
  * test_audit_units.c -- the audit layer's pure parts, linked in directly:
  * the two-proportion z-test, histogram quantiles, day arithmetic, state-row
  * keys and values, condition evaluation in three values, the daily
- * sweep of the record table, day rings and finding automations by the
- * core's automation_key.
+ * sweep of the record table, day rings, finding automations by the
+ * core's automation_key, and packed day rows in both encodings.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -306,6 +306,156 @@ static void test_auto_by_key(void **state)
     free(L);
 }
 
+/* ------------------------------------------------------------------------ */
+/* packed day rows: an in-memory stand-in for the host's key/value state     */
+
+struct kv {
+    char *key[8];
+    unsigned char *value[8];
+    size_t len[8], n;
+};
+
+struct kv_host {
+    struct crmgov_host host; /* first: the layer is handed &host */
+    struct kv kv;
+};
+
+static struct kv *kv_of(const struct crmgov_host *h)
+{
+    return &((struct kv_host *)(void *)h)->kv;
+}
+
+static int kv_find(const struct kv *kv, const char *key)
+{
+    for (size_t i = 0; i < kv->n; i++)
+        if (strcmp(kv->key[i], key) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int kv_put(const struct crmgov_host *h, const char *key, const void *value, size_t len)
+{
+    struct kv *kv = kv_of(h);
+    int i = kv_find(kv, key);
+    if (i < 0) {
+        assert_true(kv->n < 8);
+        i = (int)kv->n++;
+        kv->key[i] = strdup(key);
+    } else {
+        free(kv->value[i]);
+    }
+    kv->value[i] = malloc(len ? len : 1);
+    memcpy(kv->value[i], value, len);
+    kv->len[i] = len;
+    return CRMGOV_OK;
+}
+
+static int kv_get(const struct crmgov_host *h, const char *key, crmgov_state_fn fn, void *ctx)
+{
+    struct kv *kv = kv_of(h);
+    int i = kv_find(kv, key);
+    if (i < 0)
+        return 1;
+    return fn(ctx, kv->key[i], kv->value[i], kv->len[i]) < 0 ? -1 : 0;
+}
+
+static void kv_free(struct kv *kv)
+{
+    for (size_t i = 0; i < kv->n; i++) {
+        free(kv->key[i]);
+        free(kv->value[i]);
+    }
+}
+
+/* A day row value whose eleven u32 words are base, base + 1, ... */
+static void row_value(unsigned char out[AUD_ROW_SIZE], uint32_t base)
+{
+    for (int w = 0; w < AUD_ROW_SIZE / 4; w++)
+        for (int k = 0; k < 4; k++)
+            out[4 * w + k] = (unsigned char)((base + (uint32_t)w) >> (8 * k));
+}
+
+struct seen {
+    char keys[512];
+    unsigned char values[4][AUD_ROW_SIZE];
+    size_t n;
+};
+
+static int see_row(void *ctx, const char *key, const void *value, size_t len)
+{
+    struct seen *s = ctx;
+    assert_int_equal(len, AUD_ROW_SIZE);
+    assert_true(s->n < 4);
+    strcat(s->keys, key);
+    strcat(s->keys, ",");
+    memcpy(s->values[s->n++], value, AUD_ROW_SIZE);
+    return 0;
+}
+
+/* A day row stored in the fixed form of earlier versions is read, and
+ * merged into the compact form when rows of its day change: rows by name,
+ * the new one winning, every word exact -- small and the largest. A
+ * compact value that is cut short is skipped whole, never half read. */
+static void test_packed_rows(void **state)
+{
+    (void)state;
+    struct kv_host fake = { .host = { .state_put = kv_put, .state_get = kv_get } };
+    struct crmgov_host *host_p = &fake.host;
+    struct kv *kvp = &fake.kv;
+    struct aud_layer L = { .host = host_p };
+    int32_t day = aud_day_parse("2026-03-01");
+    char *key = aud_row_key('D', day, "sf", "");
+    /* fixed form: [u16 length][name][44-byte value] for flow-a1 and flow-b2 */
+    unsigned char fixed[2 * (2 + 7 + AUD_ROW_SIZE)], *p = fixed;
+    const char *names[] = { "flow-a1", "flow-b2" };
+    for (int i = 0; i < 2; i++) {
+        *p++ = 7;
+        *p++ = 0;
+        memcpy(p, names[i], 7);
+        row_value(p + 7, 10 * (uint32_t)(i + 1));
+        p += 7 + AUD_ROW_SIZE;
+    }
+    kv_put(host_p, key, fixed, sizeof(fixed));
+    struct seen got = { 0 };
+    assert_int_equal(aud_packed_each(host_p, key, 1, see_row, &got), 0);
+    assert_string_equal(got.keys, "d/2026-03-01/sf/flow-a1,d/2026-03-01/sf/flow-b2,");
+    unsigned char want[AUD_ROW_SIZE];
+    row_value(want, 20);
+    assert_memory_equal(got.values[1], want, AUD_ROW_SIZE);
+
+    /* flow-b2 changes and flow-c3 is new: merged with flow-a1, written
+     * compact, each name after the first as what it shares with the one
+     * before ("flow-") and the rest */
+    unsigned char b2[AUD_ROW_SIZE], c3[AUD_ROW_SIZE];
+    row_value(b2, 1);
+    memset(c3, 0xff, sizeof(c3)); /* every word UINT32_MAX: five bytes each */
+    struct aud_packed_row rows[] = { { "flow-b2", 7, b2 }, { "flow-c3", 7, c3 } };
+    assert_int_equal(aud_packed_put(&L, key, rows, 2, 0), CRMGOV_OK);
+    int at = kv_find(kvp, key);
+    assert_true(at >= 0);
+    assert_memory_equal(kvp->value[at], "\xff\xff\x00", 3);
+    /* marker 3 + flow-a1 (0, 7, "flow-a1", 11 one-byte words)
+     * + flow-b2 (5, 2, "b2", 11) + flow-c3 (5, 2, "c3", 11 five-byte words) */
+    assert_int_equal(kvp->len[at], 3 + (2 + 7 + 11) + (2 + 2 + 11) + (2 + 2 + 55));
+    assert_memory_equal(kvp->value[at] + 3 + 20, "\x05\x02" "b2", 4);
+    memset(&got, 0, sizeof(got));
+    assert_int_equal(aud_packed_each(host_p, key, 1, see_row, &got), 0);
+    assert_string_equal(got.keys, "d/2026-03-01/sf/flow-a1,d/2026-03-01/sf/flow-b2,"
+                                  "d/2026-03-01/sf/flow-c3,");
+    row_value(want, 10);
+    assert_memory_equal(got.values[0], want, AUD_ROW_SIZE);
+    assert_memory_equal(got.values[1], b2, AUD_ROW_SIZE);
+    assert_memory_equal(got.values[2], c3, AUD_ROW_SIZE);
+
+    /* cut inside c3's last word: nothing of the value is taken */
+    kvp->len[at]--;
+    memset(&got, 0, sizeof(got));
+    assert_int_equal(aud_packed_each(host_p, key, 1, see_row, &got), 0);
+    assert_int_equal(got.n, 0);
+    free(key);
+    kv_free(kvp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_days),           cmocka_unit_test(test_row_keys),
         cmocka_unit_test(test_conditions),     cmocka_unit_test(test_records_sweep),
         cmocka_unit_test(test_day_ring),       cmocka_unit_test(test_auto_by_key),
+        cmocka_unit_test(test_packed_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
