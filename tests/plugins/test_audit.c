@@ -269,6 +269,32 @@ static void test_execution_before_its_change(void **state)
     crmgov_harness_free(h);
 }
 
+/* A definition that changes its conditions is judged by the new ones from
+ * its change on: a change only the old conditions accept is no missed
+ * action, one only the new accept is. */
+static void test_redefined_conditions(void **state)
+{
+    (void)state;
+    struct crmgov_harness *h = start("");
+    struct lines l = { 0 };
+    automation(&l, "2026-03-02T08:00:00Z", "qa", "lead", UPDATE_STATUS, QUALIFIED, "active");
+    record(&l, "2026-03-02T09:00:00Z", "lead", "L-1", "create", "{\"status\":[null,\"new\"]}");
+    record(&l, "2026-03-02T09:00:00Z", "lead", "L-2", "create", "{\"status\":[null,\"new\"]}");
+    feed(h, &l);
+    automation(&l, "2026-03-02T09:30:00Z", "qa", "lead", UPDATE_STATUS,
+               "[{\"field\":\"status\",\"op\":\"eq\",\"value\":\"lost\"}]", "active");
+    record(&l, "2026-03-02T10:00:00Z", "lead", "L-1", "update", "{\"status\":[\"new\",\"qualified\"]}");
+    record(&l, "2026-03-02T10:00:00Z", "lead", "L-2", "update", "{\"status\":[\"new\",\"lost\"]}");
+    feed(h, &l);
+    advance(h, "2026-03-02T11:00:00Z");
+    ASSERT_KEYS(h, "AUD002", "AUD002 qa - open 2026-03-02T11:00:00Z 2026-03-02T11:00:00Z\n");
+    ASSERT_EVIDENCE(h, "AUD002", "qa", "-",
+                    "{\"window_from\":\"2026-02-24\",\"window_to\":\"2026-03-02\",\"count\":1,"
+                    "\"sla_seconds\":900,\"examples\":[{\"record\":\"L-2\",\"changed_at\":"
+                    "\"2026-03-02T10:00:00Z\"}]}");
+    crmgov_harness_free(h);
+}
+
 static void test_condition_on_unchanged_field(void **state)
 {
     (void)state;
@@ -760,6 +786,7 @@ int main(void)
         cmocka_unit_test(test_missed_action_sla_boundary),
         cmocka_unit_test(test_execution_before_its_change),
         cmocka_unit_test(test_condition_on_unchanged_field),
+        cmocka_unit_test(test_redefined_conditions),
         cmocka_unit_test(test_unintended_trigger),
         cmocka_unit_test(test_no_trigger_needs_a_watched_lookback),
         cmocka_unit_test(test_spike),

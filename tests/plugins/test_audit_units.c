@@ -3,7 +3,8 @@
  * the two-proportion z-test, histogram quantiles, day arithmetic, state-row
  * keys and values, condition evaluation in three values, the daily
  * sweep of the record table, day rings, finding automations by the
- * core's automation_key, and packed day rows in both encodings.
+ * core's automation_key, packed day rows in both encodings and interned
+ * names.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -306,6 +307,65 @@ static void test_auto_by_key(void **state)
     free(L);
 }
 
+/* Interned names: the same bytes give the same id, before and after the
+ * table grows, for keys kept in their slot (up to AUD_NAME_INLINE bytes,
+ * NULs included) and longer ones; keys alike but for one byte or their
+ * length, or with colliding hashes, are different names. */
+static void test_names(void **state)
+{
+    (void)state;
+    struct aud_names t = { 0 };
+    char key[64];
+    const size_t lens[] = { 0, 1, AUD_NAME_INLINE - 1, AUD_NAME_INLINE, AUD_NAME_INLINE + 1, 40 };
+    uint32_t ids[6][2];
+    for (size_t i = 0; i < 6; i++) {
+        for (int v = 0; v < 2; v++) {
+            memset(key, 'k', sizeof(key));
+            if (lens[i])
+                key[lens[i] - 1] = v ? 'x' : '\0'; /* differ in the last byte */
+            ids[i][v] = aud_names_add(&t, key, lens[i]);
+        }
+    }
+    assert_int_equal(ids[0][0], ids[0][1]); /* "" twice */
+    for (size_t i = 1; i < 6; i++)
+        assert_int_not_equal(ids[i][0], ids[i][1]);
+    assert_int_equal(t.n, 11);
+    /* a thousand more names: the table rehashes several times */
+    for (int n = 0; n < 1000; n++) {
+        int len = snprintf(key, sizeof(key), "%s-%d", n % 2 ? "field" : "a-much-longer-name-than-fits", n);
+        assert_int_equal(aud_names_add(&t, key, (size_t)len), 11 + (uint32_t)n);
+    }
+    for (size_t i = 0; i < 6; i++) {
+        for (int v = 0; v < 2; v++) {
+            memset(key, 'k', sizeof(key));
+            if (lens[i])
+                key[lens[i] - 1] = v ? 'x' : '\0';
+            assert_int_equal(aud_names_find(&t, key, lens[i]), ids[i][v]);
+            assert_int_equal(aud_names_add(&t, key, lens[i]), ids[i][v]);
+        }
+    }
+    assert_int_equal(aud_names_find(&t, "field-999", 9), 11 + 999);
+    assert_int_equal(aud_names_find(&t, "field-99", 8), 11 + 99);
+    assert_int_equal(aud_names_find(&t, "field-9999", 10), UINT32_MAX);
+    assert_string_equal(aud_name(&t, 11 + 998), "a-much-longer-name-than-fits-998");
+    assert_int_equal(t.n, 1011);
+    aud_names_free(&t);
+
+    /* two names whose hashes agree in the tag and in the first slot of a
+     * fresh table (64 slots): only their bytes tell them apart */
+    const char *a = "name-1392880", *b = "name-3097946";
+    uint64_t ha = aud_hash(a, 12, 0), hb = aud_hash(b, 12, 0);
+    assert_true(ha >> 32 == hb >> 32 && (ha & 63) == (hb & 63));
+    struct aud_names u = { 0 };
+    uint32_t ia = aud_names_add(&u, a, 12);
+    assert_int_equal(aud_names_find(&u, b, 12), UINT32_MAX);
+    uint32_t ib = aud_names_add(&u, b, 12);
+    assert_int_not_equal(ia, ib);
+    assert_int_equal(aud_names_find(&u, a, 12), ia);
+    assert_int_equal(aud_names_find(&u, b, 12), ib);
+    aud_names_free(&u);
+}
+
 /* ------------------------------------------------------------------------ */
 /* packed day rows: an in-memory stand-in for the host's key/value state     */
 
@@ -463,7 +523,7 @@ int main(void)
         cmocka_unit_test(test_days),           cmocka_unit_test(test_row_keys),
         cmocka_unit_test(test_conditions),     cmocka_unit_test(test_records_sweep),
         cmocka_unit_test(test_day_ring),       cmocka_unit_test(test_auto_by_key),
-        cmocka_unit_test(test_packed_rows),
+        cmocka_unit_test(test_packed_rows),    cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

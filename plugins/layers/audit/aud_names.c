@@ -70,6 +70,15 @@ static size_t probe_start(uint64_t hash, size_t cap)
     return (size_t)(hash & (cap - 1));
 }
 
+static int slot_holds(const struct aud_names *t, const struct aud_name_slot *v, const char *key,
+                      size_t len)
+{
+    if (v->len != AUD_NAME_LONG)
+        return v->len == len && memcmp(v->bytes, key, len) == 0;
+    uint32_t id = v->id_plus1 - 1;
+    return t->lens[id] == len && memcmp(t->keys[id], key, len) == 0;
+}
+
 static uint32_t lookup(const struct aud_names *t, const char *key, size_t len, uint64_t hash,
                        size_t *slot_out)
 {
@@ -80,18 +89,28 @@ static uint32_t lookup(const struct aud_names *t, const char *key, size_t len, u
     size_t i = probe_start(hash, t->cap_slots);
     uint32_t tag = (uint32_t)(hash >> 32);
     for (;;) {
-        struct aud_name_slot v = t->slots[i];
-        if (!v.id_plus1) {
+        const struct aud_name_slot *v = &t->slots[i];
+        if (!v->id_plus1) {
             *slot_out = i;
             return UINT32_MAX;
         }
-        uint32_t id = v.id_plus1 - 1;
-        if (v.tag == tag && t->lens[id] == len && memcmp(t->keys[id], key, len) == 0) {
+        if (v->tag == tag && slot_holds(t, v, key, len)) {
             *slot_out = i;
-            return id;
+            return v->id_plus1 - 1;
         }
         i = (i + 1) & (t->cap_slots - 1);
     }
+}
+
+static void fill_slot(struct aud_name_slot *v, uint32_t id, uint64_t hash, const char *key,
+                      size_t len)
+{
+    memset(v, 0, sizeof(*v));
+    v->id_plus1 = id + 1;
+    v->tag = (uint32_t)(hash >> 32);
+    v->len = len <= AUD_NAME_INLINE ? (uint8_t)len : AUD_NAME_LONG;
+    if (len <= AUD_NAME_INLINE)
+        memcpy(v->bytes, key, len);
 }
 
 uint32_t aud_names_find(const struct aud_names *t, const char *key, size_t len)
@@ -110,7 +129,7 @@ static void rehash(struct aud_names *t)
         size_t i = probe_start(t->hashes[id], cap);
         while (slots[i].id_plus1)
             i = (i + 1) & (cap - 1);
-        slots[i] = (struct aud_name_slot){ (uint32_t)id + 1, (uint32_t)(t->hashes[id] >> 32) };
+        fill_slot(&slots[i], (uint32_t)id, t->hashes[id], t->keys[id], t->lens[id]);
     }
     free(t->slots);
     t->slots = slots;
@@ -144,7 +163,7 @@ uint32_t aud_names_add(struct aud_names *t, const char *key, size_t len)
     t->keys[id] = copy;
     t->lens[id] = (uint32_t)len;
     t->hashes[id] = hash;
-    t->slots[slot] = (struct aud_name_slot){ id + 1, (uint32_t)(hash >> 32) };
+    fill_slot(&t->slots[slot], id, hash, copy, len);
     return id;
 }
 

@@ -178,12 +178,12 @@ static void add_mark(struct aud_record *r, crmgov_time at, uint32_t autom, uint3
 }
 
 /* 1 when every condition holds, -1 when none fails but one cannot be told. */
-static int conditions_hold(const struct aud_def *d, const struct aud_record *r,
+static int conditions_hold(const struct aud_candidate *cand, const struct aud_record *r,
                            const uint32_t *changed, size_t n_changed)
 {
     int result = 1;
-    for (size_t i = 0; i < d->n_conds; i++) {
-        const struct aud_cond *c = &d->conds[i];
+    for (size_t i = 0; i < cand->n_conds; i++) {
+        const struct aud_cond *c = &cand->conds[i];
         int was_changed = 0;
         for (size_t k = 0; k < n_changed && !was_changed; k++)
             was_changed = changed[k] == c->field;
@@ -215,8 +215,9 @@ static int may_fire(const struct aud_candidate *c, int op, uint64_t changed_bits
 }
 
 /* Does a candidate that may fire really fire (op and fields)? may_fire is
- * exact but for the bloom; with the trigger's fields inline the definition
- * is not touched -- it is the first read of a cold automation per candidate. */
+ * exact but for the bloom; with the trigger's fields inline, and the
+ * conditions' array in the candidate, the automation itself is read only
+ * when its conditions hold -- it is a cold read per candidate. */
 static int trigger_fires(struct aud_layer *L, const struct aud_candidate *c, int op,
                          const uint32_t *changed, size_t n_changed)
 {
@@ -238,16 +239,26 @@ static void match_automations(struct aud_layer *L, struct aud_record *r,
     uint64_t changed_bits = 0;
     for (size_t i = 0; i < n_changed; i++)
         changed_bits |= aud_field_bit(changed[i]);
+    /* first the candidates that fire, their conditions asked for at once
+     * (each is a cold read), then the conditions judged */
+    uint32_t stack[64];
+    uint32_t *firing = o->n_autos <= 64 ? stack : aud_realloc(NULL, o->n_autos * sizeof(*firing));
+    size_t n_firing = 0;
     for (size_t i = 0; i < o->n_autos; i++) {
-        if (!may_fire(&o->autos[i], op, changed_bits))
+        if (!may_fire(&o->autos[i], op, changed_bits) ||
+            !trigger_fires(L, &o->autos[i], op, changed, n_changed))
             continue;
-        if (!trigger_fires(L, &o->autos[i], op, changed, n_changed))
-            continue;
-        uint32_t autom = o->autos[i].autom;
-        struct aud_auto *a = L->autos[autom];
-        int holds = conditions_hold(&a->def, r, changed, n_changed);
+        if (o->autos[i].n_conds)
+            __builtin_prefetch(o->autos[i].conds);
+        firing[n_firing++] = (uint32_t)i;
+    }
+    for (size_t f = 0; f < n_firing; f++) {
+        const struct aud_candidate *cand = &o->autos[firing[f]];
+        int holds = conditions_hold(cand, r, changed, n_changed);
         if (holds == 0)
             continue;
+        uint32_t autom = cand->autom;
+        struct aud_auto *a = L->autos[autom];
         add_mark(r, at, autom, holds > 0 ? AUD_MARK_MATCH : AUD_MARK_MAYBE);
         if (holds < 0)
             continue;
@@ -261,6 +272,8 @@ static void match_automations(struct aud_layer *L, struct aud_record *r,
         aud_heap_push(&L->heap, &due);
         r->queued++;
     }
+    if (firing != stack)
+        free(firing);
 }
 
 int aud_on_record(struct aud_layer *L, const struct crmgov_event *ev)

@@ -228,7 +228,8 @@ void aud_objinfo_attach(struct aud_layer *L, uint32_t autom)
                                    ? -1
                                    : track_field(o, a->def.conds[i].field);
     struct aud_candidate c = { .autom = autom, .on = (uint8_t)a->def.on,
-                               .active = a->status == CRMGOV_STATUS_ACTIVE };
+                               .active = a->status == CRMGOV_STATUS_ACTIVE,
+                               .conds = a->def.conds, .n_conds = a->def.n_conds };
     for (size_t i = 0; i < a->def.n_fields; i++)
         c.fields |= aud_field_bit(a->def.fields[i]);
     if (a->def.n_fields && a->def.n_fields <= 2) {

@@ -52,10 +52,18 @@ uint64_t aud_hash(const void *data, size_t len, uint64_t seed);
 /* realloc that aborts when memory runs out (like the core's x* helpers). */
 void *aud_realloc(void *p, size_t size);
 
-/* Interned names: bytes -> dense id (0, 1, 2...). Keys are copied. */
+/* Interned names: bytes -> dense id (0, 1, 2...). Keys are copied. A
+ * short key is also kept in its slot, so a hit reads one cache line
+ * instead of three (slot, length, key): a record change interns its
+ * system, object and every changed field, and the layer's record table
+ * keeps pushing the name table out of the cache. */
+#define AUD_NAME_INLINE 23
+#define AUD_NAME_LONG 0xff      /* len of a slot whose key is only in keys[] */
 struct aud_name_slot {
     uint32_t id_plus1;      /* 0 = empty */
     uint32_t tag;           /* the hash's high half: most misses end here */
+    uint8_t len;            /* the key's length, or AUD_NAME_LONG */
+    char bytes[AUD_NAME_INLINE]; /* the key when it fits */
 };
 
 struct aud_names {
@@ -203,6 +211,11 @@ struct aud_candidate {
     uint8_t n_inline;       /* trigger fields held in `field` (1-2), else 0 */
     uint64_t fields;        /* bloom of the trigger fields (update); 0 = any */
     uint32_t field[2];      /* the trigger fields themselves, when that few */
+    /* the definition's conditions (its own array: a changed definition is
+     * detached and attached again, which renews this), so judging them
+     * needs no read of the automation */
+    const struct aud_cond *conds;
+    size_t n_conds;
 };
 
 /* A field's bit in a trigger bloom. */
