@@ -507,7 +507,17 @@ static void test_packed_rows(void **state)
     assert_memory_equal(got.values[1], b2, AUD_ROW_SIZE);
     assert_memory_equal(got.values[2], c3, AUD_ROW_SIZE);
 
-    /* cut inside c3's last word: nothing of the value is taken */
+    /* a row with an empty name (front coding from nothing): read as such */
+    static const unsigned char empty_name[3 + 2 + 11] = { 0xff, 0xff, 0x00, 0, 0, 7 };
+    char *other = aud_row_key('D', day, "other", "");
+    kv_put(host_p, other, empty_name, sizeof(empty_name));
+    memset(&got, 0, sizeof(got));
+    assert_int_equal(aud_packed_each(host_p, other, 1, see_row, &got), 0);
+    assert_string_equal(got.keys, "d/2026-03-01/other/,");
+    assert_int_equal(got.values[0][0], 7);
+    free(other);
+
+    /* cut inside flow-c3's last word: nothing of the value is taken */
     kvp->len[at]--;
     memset(&got, 0, sizeof(got));
     assert_int_equal(aud_packed_each(host_p, key, 1, see_row, &got), 0);

@@ -11,7 +11,7 @@
  *   the rest][the rest of the name, escaped as in keys][the value's
  *   little-endian u32 words, each as a varint] (LEB128: 7 bits a byte, low
  *   first). Sorted names share long prefixes and a day's counters are
- *   mostly small, so a system's day of 50 automations fits in about 500
+ *   mostly small, so a system's day of 50 automations fits in about 800
  *   bytes instead of 3.4 KB: under SQLite's limit for a cell kept in its
  *   b-tree page (about 1 KB with 4 KB pages), so writing it no longer takes
  *   overflow pages too -- these rows were the largest part of a store with
@@ -81,8 +81,8 @@ static unsigned char *put_varint(unsigned char *p, uint32_t v)
  * returning their offset. */
 static size_t buf_add(unsigned char **buf, size_t *used, size_t *cap, const void *src, size_t n)
 {
-    if (*used + n > *cap) {
-        *cap = (*used + n) * 2;
+    if (*used + n > *cap || !*buf) { /* never NULL, even for empty names */
+        *cap = (*used + n) * 2 + 16;
         *buf = aud_realloc(*buf, *cap);
     }
     if (src && n)
