@@ -114,7 +114,8 @@ static void expect_refused(const struct fixture *f, const char *options, const c
 {
     struct crmgov_harness *h = crmgov_harness_new();
     assert_non_null(h);
-    assert_int_equal(crmgov_harness_add_file(h, f->plugin, "sf", options), 0);
+    if (crmgov_harness_add_file(h, f->plugin, "sf", options) != 0)
+        fail_msg("loading %s: %s", f->plugin, crmgov_harness_error(h));
     assert_int_equal(crmgov_harness_start(h), -1);
     if (strstr(crmgov_harness_error(h), why) == NULL)
         fail_msg("expected '%s' in: %s", why, crmgov_harness_error(h));
