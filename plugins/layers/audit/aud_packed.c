@@ -168,8 +168,7 @@ static int take_blob(void *ctx, const char *key, const void *value, size_t len)
 
 static int by_name(const struct aud_packed_row *a, const struct aud_packed_row *b)
 {
-    int c = memcmp(a->name, b->name, a->name_len < b->name_len ? a->name_len : b->name_len);
-    return c ? c : (a->name_len > b->name_len) - (a->name_len < b->name_len);
+    return aud_name_cmp(a->name, a->name_len, b->name, b->name_len);
 }
 
 /* Both lists sorted by name; `fresh` wins over `old`. Written compact. */

@@ -116,8 +116,7 @@ static int by_day_system_name(const void *pa, const void *pb)
         return a->day < b->day ? -1 : 1;
     if (a->system != b->system)
         return a->system < b->system ? -1 : 1;
-    int c = memcmp(a->name, b->name, a->name_len < b->name_len ? a->name_len : b->name_len);
-    return c ? c : (a->name_len > b->name_len) - (a->name_len < b->name_len);
+    return aud_name_cmp(a->name, a->name_len, b->name, b->name_len);
 }
 
 static void collect_rows(struct aud_layer *L, struct pending *p)

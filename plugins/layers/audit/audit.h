@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <crmgov/host.h>
 
@@ -481,7 +482,14 @@ struct aud_packed_row {
     size_t name_len;
     const unsigned char *value;     /* AUD_ROW_SIZE bytes ('D'), 4 ('N') */
 };
-/* Merges rows (sorted by name) into the packed row at key and writes it;
+/* The order of names in a packed row (and of the rows written to it):
+ * bytes, then the shorter first. */
+static inline int aud_name_cmp(const char *a, size_t a_len, const char *b, size_t b_len)
+{
+    int c = memcmp(a, b, a_len < b_len ? a_len : b_len);
+    return c ? c : (a_len > b_len) - (a_len < b_len);
+}
+/* Merges rows (sorted by aud_name_cmp) into the packed row at key and writes it;
  * `fresh`: the caller knows no row is stored at key, so none is read. */
 int aud_packed_put(struct aud_layer *L, const char *key, const struct aud_packed_row *rows,
                    size_t n, int fresh);
