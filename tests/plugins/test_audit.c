@@ -183,6 +183,22 @@ static char *evidence(struct crmgov_harness *h, const char *rule, const char *au
         free(got_);                                                                      \
     } while (0)
 
+/* The AUD002 tests' one missed action: `automation` did not run on `record`
+ * after its change at 2026-03-02T10:00:00Z, raised at the 11:00 tick. */
+static void assert_one_missed(struct crmgov_harness *h, const char *automation, const char *record)
+{
+    char keys_want[128], evidence_want[512];
+    snprintf(keys_want, sizeof(keys_want),
+             "AUD002 %s - open 2026-03-02T11:00:00Z 2026-03-02T11:00:00Z\n", automation);
+    snprintf(evidence_want, sizeof(evidence_want),
+             "{\"window_from\":\"2026-02-24\",\"window_to\":\"2026-03-02\",\"count\":1,"
+             "\"sla_seconds\":900,\"examples\":[{\"record\":\"%s\",\"changed_at\":"
+             "\"2026-03-02T10:00:00Z\"}]}",
+             record);
+    ASSERT_KEYS(h, "AUD002", keys_want);
+    ASSERT_EVIDENCE(h, "AUD002", automation, "-", evidence_want);
+}
+
 static const char *const UPDATE_STATUS = "{\"on\":\"update\",\"fields\":[\"status\"]}";
 static const char *const QUALIFIED = "[{\"field\":\"status\",\"op\":\"eq\",\"value\":\"qualified\"}]";
 static const char *const SCHEDULE = "{\"on\":\"schedule\"}";
@@ -239,11 +255,7 @@ static void test_missed_action_sla_boundary(void **state)
     advance(h, "2026-03-02T10:29:00Z"); /* judged sla + lateness after the change */
     ASSERT_KEYS(h, "AUD002", "");
     advance(h, "2026-03-02T11:00:00Z");
-    ASSERT_KEYS(h, "AUD002", "AUD002 qa - open 2026-03-02T11:00:00Z 2026-03-02T11:00:00Z\n");
-    ASSERT_EVIDENCE(h, "AUD002", "qa", "-",
-                    "{\"window_from\":\"2026-02-24\",\"window_to\":\"2026-03-02\",\"count\":1,"
-                    "\"sla_seconds\":900,\"examples\":[{\"record\":\"L-2\",\"changed_at\":"
-                    "\"2026-03-02T10:00:00Z\"}]}");
+    assert_one_missed(h, "qa", "L-2");
     ASSERT_KEYS(h, "AUD003", ""); /* both runs had their change */
     /* the window moves past the miss: cleared */
     advance(h, "2026-03-09T00:00:00Z");
@@ -287,11 +299,7 @@ static void test_redefined_conditions(void **state)
     record(&l, "2026-03-02T10:00:00Z", "lead", "L-2", "update", "{\"status\":[\"new\",\"lost\"]}");
     feed(h, &l);
     advance(h, "2026-03-02T11:00:00Z");
-    ASSERT_KEYS(h, "AUD002", "AUD002 qa - open 2026-03-02T11:00:00Z 2026-03-02T11:00:00Z\n");
-    ASSERT_EVIDENCE(h, "AUD002", "qa", "-",
-                    "{\"window_from\":\"2026-02-24\",\"window_to\":\"2026-03-02\",\"count\":1,"
-                    "\"sla_seconds\":900,\"examples\":[{\"record\":\"L-2\",\"changed_at\":"
-                    "\"2026-03-02T10:00:00Z\"}]}");
+    assert_one_missed(h, "qa", "L-2");
     crmgov_harness_free(h);
 }
 
@@ -315,11 +323,7 @@ static void test_condition_on_unchanged_field(void **state)
     record(&l, "2026-03-02T10:00:00Z", "deal", "D-9", "update", "{\"stage\":[\"new\",\"proposal\"]}");
     feed(h, &l);
     advance(h, "2026-03-02T11:00:00Z");
-    ASSERT_KEYS(h, "AUD002", "AUD002 big - open 2026-03-02T11:00:00Z 2026-03-02T11:00:00Z\n");
-    ASSERT_EVIDENCE(h, "AUD002", "big", "-",
-                    "{\"window_from\":\"2026-02-24\",\"window_to\":\"2026-03-02\",\"count\":1,"
-                    "\"sla_seconds\":900,\"examples\":[{\"record\":\"D-1\",\"changed_at\":"
-                    "\"2026-03-02T10:00:00Z\"}]}");
+    assert_one_missed(h, "big", "D-1");
     crmgov_harness_free(h);
 }
 
