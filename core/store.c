@@ -99,7 +99,6 @@ static void load_meta(struct store *s)
     s->execution_seq = 0;
     if (store_meta_get(s, "execution_seq", &v) == 0)
         s->execution_seq = strtoll(sb_str(&v), NULL, 10);
-    s->execution_seq_saved = s->execution_seq;
     sb_free(&v);
 }
 
@@ -255,12 +254,9 @@ int store_begin(struct store *s)
 static int save_counters(struct store *s)
 {
     char buf[32];
-    if (s->execution_seq != s->execution_seq_saved) {
-        snprintf(buf, sizeof(buf), "%lld", (long long)s->execution_seq);
-        if (store_meta_put(s, "execution_seq", buf))
-            return -1;
-        s->execution_seq_saved = s->execution_seq;
-    }
+    snprintf(buf, sizeof(buf), "%lld", (long long)s->execution_seq);
+    if (store_meta_put(s, "execution_seq", buf))
+        return -1;
     if (s->watermark == CRMGOV_TIME_NONE)
         return 0;
     snprintf(buf, sizeof(buf), "%lld", (long long)s->watermark);

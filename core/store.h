@@ -60,7 +60,6 @@ struct store {
     crmgov_time watermark;      /* latest event time applied (persisted) */
     crmgov_time pruned_until;   /* executions before this are gone */
     int64_t execution_seq;      /* the last execution row's seq (persisted) */
-    int64_t execution_seq_saved; /* what meta holds, to write it only on change */
     struct hashmap automation_ids;  /* "system\0id" -> (void *)(intptr_t)aid */
     struct daily_table daily;       /* (day, aid) -> struct daily_agg *, the live days */
     struct stored_latest daily_latest;        /* of the daily rows */
