@@ -336,6 +336,11 @@ static const char sql_daily_put[] =
     "timed, duration_sum, duration_max, hist) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
     "?11)";
 
+static void hist_mark(uint64_t *used, unsigned bucket)
+{
+    used[bucket / 64] |= 1ull << (bucket % 64);
+}
+
 /* Sparse histogram: (bucket u8, count u32 little-endian) per non-empty
  * bucket, in bucket order. `used`, when given, gets a bit per bucket read. */
 static void hist_decode(const unsigned char *blob, size_t n, uint32_t *hist, uint64_t *used)
@@ -345,7 +350,7 @@ static void hist_decode(const unsigned char *blob, size_t n, uint32_t *hist, uin
                      (uint32_t)blob[i + 3] << 16 | (uint32_t)blob[i + 4] << 24;
         hist[blob[i]] += c;
         if (used)
-            used[blob[i] / 64] |= 1ull << (blob[i] % 64);
+            hist_mark(used, blob[i]);
     }
 }
 
@@ -478,7 +483,7 @@ static int apply_execution(struct store *s, const struct crmgov_event *ev,
             agg->duration_max = x->duration_ms;
         unsigned b = crmgov_duration_bucket(x->duration_ms);
         agg->hist[b]++;
-        agg->hist_used[b / 64] |= 1ull << (b % 64);
+        hist_mark(agg->hist_used, b);
     }
     return CRMGOV_OK;
 }
