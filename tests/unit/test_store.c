@@ -385,10 +385,16 @@ static void test_daily_histogram_survives_reload(void **state)
     sb_free(&err);
 }
 
+/* Scan callbacks list what they see as "a,b,c," in a caller's buffer. */
+static void append_listed(char *out, const char *item)
+{
+    strcat(out, item);
+    strcat(out, ",");
+}
+
 static int collect_record(void *ctx, const struct crmgov_event *ev)
 {
-    strcat(ctx, ev->u.execution->record);
-    strcat(ctx, ",");
+    append_listed(ctx, ev->u.execution->record);
     return 0;
 }
 
@@ -438,9 +444,7 @@ static int collect_key(void *ctx, const char *key, const void *value, size_t len
 {
     (void)value;
     (void)len;
-    char *out = ctx;
-    strcat(out, key);
-    strcat(out, ",");
+    append_listed(ctx, key);
     return 0;
 }
 
